@@ -1,0 +1,177 @@
+"""The `khuyenhoc` command: no argument opens the window; subcommands run the same services headless.
+
+Exit codes: 0 done, 2 bad arguments or unusable file (one Vietnamese line on stderr),
+3 unexpected failure (details in the log file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+
+from khuyenhoc_desktop import APP_NAME, __version__
+from khuyenhoc_desktop.errors import UserError
+from khuyenhoc_desktop.logs import log, setup_logging
+
+EXIT_OK, EXIT_USAGE, EXIT_INTERNAL = 0, 2, 3
+
+_ARGPARSE_MESSAGES = [
+    (r"unrecognized arguments: (.*)", "Không hiểu tham số: {0}"),
+    (r"argument (\S+): invalid choice: '?([^'\s]*)'? \(choose from (.*)\)", "Giá trị '{1}' không hợp lệ cho {0}; chọn một trong: {2}"),
+    (r"argument (\S+): invalid int value: '?([^']*)'?", "{0} cần một số nguyên, không phải '{1}'"),
+    (r"argument (\S+): expected one argument", "{0} cần một giá trị đi kèm"),
+    (r"the following arguments are required: (.*)", "Thiếu tham số bắt buộc: {0}"),
+    (r"invalid choice: '?([^'\s]*)'?", "Lệnh '{0}' không có"),
+]
+
+
+class VietnameseArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str):  # noqa: D401 - argparse API
+        for pattern, template in _ARGPARSE_MESSAGES:
+            match = re.search(pattern, message)
+            if match:
+                message = template.format(*match.groups()).replace("'", "")
+                break
+        raise UserError(f"{message}. Xem: khuyenhoc --help")
+
+
+def _add_db(parser: argparse.ArgumentParser, default=argparse.SUPPRESS) -> None:
+    parser.add_argument("--db", metavar="TỆP", default=default, help="tệp dữ liệu (SQLite)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from khuyenhoc_desktop.services.lists import KINDS
+
+    parser = VietnameseArgumentParser(
+        prog="khuyenhoc",
+        description=f"{APP_NAME}: quản lý công tác khuyến học cấp xã. Không có tham số: mở cửa sổ chương trình.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    _add_db(parser, default=None)
+    parser.add_argument("--demo", action="store_true", help="mở xã mẫu (tệp riêng, tạo khi cần)")
+    parser.add_argument("--self-test", action="store_true", help="mở cửa sổ ẩn, đi qua mọi trang rồi thoát")
+    sub = parser.add_subparsers(dest="command", parser_class=VietnameseArgumentParser)
+
+    p = sub.add_parser("list", help="in một danh sách như trang danh sách")
+    p.add_argument("kind", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS))
+    p.add_argument("--search", default="", help="tìm như ô Tìm kiếm (không cần dấu)")
+    p.add_argument("--hamlet", help="chỉ thôn, tổ dân phố này (tên)")
+    p.add_argument("--status", help="lọc theo loại/trạng thái (mã)")
+    p.add_argument("--sort", help="sắp xếp theo cột (mã cột)")
+    p.add_argument("--desc", action="store_true", help="sắp xếp giảm dần")
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    _add_db(p)
+
+    p = sub.add_parser("stats", help="hồ sơ xã và số lượng mọi danh sách")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    _add_db(p)
+
+    p = sub.add_parser("demo", help="tạo một xã mẫu (dữ liệu giả lập, cố định theo --seed)")
+    p.add_argument("--households", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    _add_db(p)
+    return parser
+
+
+def _open_db(path: str | None):
+    from khuyenhoc_desktop.paths import default_db_path
+    from khuyenhoc_desktop.storage.database import Database
+
+    return Database(Path(path) if path else default_db_path())
+
+
+def _print(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def cmd_list(args) -> int:
+    from khuyenhoc_desktop.services.lists import ListQuery, as_table, find_hamlet, kind
+
+    with _open_db(args.db) as db, db.read() as session:
+        spec = kind(args.kind)
+        hamlet_id = find_hamlet(session, args.hamlet) if args.hamlet else None
+        if args.status and args.status not in spec.statuses:
+            raise UserError(
+                f"Trạng thái '{args.status}' không có; chọn một trong: {', '.join(spec.statuses) or '(không có)'}."
+            )
+        if args.sort:
+            spec.column(args.sort)
+        query = ListQuery(args.kind, args.search, hamlet_id, args.status, args.sort, args.desc)
+        columns, rows = as_table(session, query)
+    if args.format == "json":
+        _print(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([c.header for c in columns])
+        writer.writerows([[row[c.key] for c in columns] for row in rows])
+    else:
+        widths = [max([len(c.header)] + [len(str(r[c.key])) for r in rows[:200]]) for c in columns]
+        _print("  ".join(c.header.ljust(w) for c, w in zip(columns, widths)))
+        for row in rows:
+            _print("  ".join(str(row[c.key]).ljust(w) for c, w in zip(columns, widths)))
+        _print(f"({len(rows)} {spec.noun})")
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    from khuyenhoc_desktop.services.stats import commune_stats
+
+    with _open_db(args.db) as db, db.read() as session:
+        stats = commune_stats(session)
+    if args.format == "json":
+        _print(json.dumps(stats, ensure_ascii=False, indent=1))
+    else:
+        profile = stats["profile"]
+        _print(profile["association_name"] if profile else "Chưa thiết lập hồ sơ xã.")
+        for key, value in stats["counts"].items():
+            _print(f"{key}: {value}")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from khuyenhoc_desktop.services.demo import build_demo
+
+    if args.households < 1 or args.households > 200_000:
+        raise UserError("Số hộ phải từ 1 đến 200.000.")
+    with _open_db(args.db) as db:
+        summary = build_demo(db, households=args.households, seed=args.seed)
+    _print(
+        f"Đã tạo xã mẫu: {summary['households']} hộ, {summary['persons']} nhân khẩu, "
+        f"{summary['members']} hội viên."
+    )
+    return EXIT_OK
+
+
+def _run_gui(args) -> int:
+    from khuyenhoc_desktop.ui.app import run
+
+    return run(db_path=args.db, demo=args.demo, self_test=args.self_test)
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    setup_logging()
+    try:
+        args = build_parser().parse_args(argv)
+        handler = {"list": cmd_list, "stats": cmd_stats, "demo": cmd_demo}.get(args.command)
+        return handler(args) if handler else _run_gui(args)
+    except UserError as exc:
+        sys.stderr.write(f"Lỗi: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("Đã dừng theo yêu cầu.\n")
+        return EXIT_USAGE
+    except Exception:
+        log.exception("unexpected failure in %s", argv if argv is not None else sys.argv)
+        from khuyenhoc_desktop.paths import log_path
+
+        sys.stderr.write(
+            f"Lỗi ngoài dự kiến; chi tiết đã ghi vào {log_path()}. Dữ liệu đã lưu không bị ảnh hưởng.\n"
+        )
+        return EXIT_INTERNAL

@@ -1,0 +1,53 @@
+"""Coded values stored in the database and the Vietnamese words shown for them."""
+
+from __future__ import annotations
+
+HAMLET_KINDS = {
+    "thon": "Thôn",
+    "to_dan_pho": "Tổ dân phố",
+    "ap": "Ấp",
+    "ban": "Bản",
+    "khu_pho": "Khu phố",
+    "xom": "Xóm",
+    "other": "Khác",
+}
+SEXES = {"M": "Nam", "F": "Nữ"}
+POVERTY = {"none": "", "poor": "Hộ nghèo", "near_poor": "Hộ cận nghèo"}
+RELATIONS = {
+    "head": "Chủ hộ",
+    "spouse": "Vợ/chồng",
+    "child": "Con",
+    "parent": "Bố/mẹ",
+    "grandchild": "Cháu",
+    "sibling": "Anh/chị/em",
+    "other": "Khác",
+}
+EDUCATION = {
+    "none": "Chưa đi học",
+    "preschool": "Mầm non",
+    "primary": "Tiểu học",
+    "lower_secondary": "Trung học cơ sở",
+    "upper_secondary": "Trung học phổ thông",
+    "vocational": "Trung cấp, nghề",
+    "college": "Cao đẳng",
+    "university": "Đại học",
+    "postgraduate": "Sau đại học",
+}
+ORGANISATION_KINDS = {
+    "school": "Trường học",
+    "office": "Cơ quan",
+    "firm": "Doanh nghiệp",
+    "other": "Khác",
+}
+BRANCH_KINDS = {
+    "hamlet": "Thôn, tổ dân phố",
+    "school": "Trường học",
+    "office": "Cơ quan",
+    "clan": "Dòng họ",
+    "other": "Khác",
+}
+MEMBER_STATUSES = {"active": "Đang sinh hoạt", "left": "Đã thôi", "deceased": "Đã mất"}
+
+
+def label(vocab: dict[str, str], code: str | None) -> str:
+    return vocab.get(code or "", code or "")

@@ -1,0 +1,1 @@
+"""One module per use case. Plain values in, plain values out; errors are `UserError`s."""

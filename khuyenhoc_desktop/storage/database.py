@@ -1,0 +1,168 @@
+"""Opening the data file: lock, pragmas, checks, automatic migration, one transaction per write."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from filelock import FileLock, Timeout
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from khuyenhoc_desktop.errors import DatabaseFileError, DatabaseLockedError
+from khuyenhoc_desktop.paths import migrations_dir
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _set_sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def sqlite_backup(source: Path, target: Path) -> None:
+    """Consistent copy of a (possibly live) SQLite file through SQLite's online backup API."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(str(source))
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+class Database:
+    """One open data file. Use `with db.write() as s:` for changes, `with db.read() as s:` to look."""
+
+    def __init__(self, path: str | Path, *, migrate: bool = True, revision: str = "head"):
+        self.path = Path(path).expanduser().resolve()
+        self._check_file()
+        self._lock = FileLock(str(self.path) + ".lock", thread_local=False)
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise DatabaseLockedError(
+                f"Tệp dữ liệu {self.path.name} đang được mở ở một cửa sổ chương trình khác. "
+                "Hãy dùng cửa sổ đó, hoặc đóng nó rồi mở lại."
+            ) from None
+        try:
+            self.engine = self._make_engine()
+            self.upgraded_from: str | None = None
+            self.backup_before_upgrade: Path | None = None
+            if migrate:
+                self._migrate(revision)
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def _check_file(self) -> None:
+        if self.path.is_dir():
+            raise DatabaseFileError(f"{self.path} là một thư mục, không phải tệp dữ liệu.")
+        if self.path.exists() and self.path.stat().st_size > 0:
+            with open(self.path, "rb") as fh:
+                if fh.read(16) != SQLITE_MAGIC:
+                    raise DatabaseFileError(
+                        f"Tệp {self.path.name} không phải dữ liệu của chương trình; "
+                        "chưa có gì bị thay đổi."
+                    )
+        else:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseFileError(
+                    f"Không tạo được thư mục {self.path.parent}: {exc.strerror}."
+                ) from None
+
+    def _make_engine(self) -> Engine:
+        engine = create_engine(
+            f"sqlite:///{self.path}", connect_args={"check_same_thread": False}
+        )
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def _migrate(self, target: str) -> None:
+        script = ScriptDirectory.from_config(_alembic_config())
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            tables = inspect(conn).get_table_names()
+        if current is None and tables:
+            raise DatabaseFileError(
+                f"Tệp {self.path.name} không phải dữ liệu của chương trình; chưa có gì bị thay đổi."
+            )
+        if current is not None:
+            try:
+                script.get_revision(current)
+            except Exception:
+                raise DatabaseFileError(
+                    f"Tệp {self.path.name} được tạo bởi phiên bản mới hơn của chương trình. "
+                    "Hãy cập nhật chương trình rồi mở lại; chưa có gì bị thay đổi."
+                ) from None
+        wanted = script.get_current_head() if target == "head" else target
+        if current == wanted:
+            return
+        if current is not None:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            aside = self.path.with_name(f"{self.path.stem}.truoc-nang-cap-{current}-{stamp}.sqlite")
+            sqlite_backup(self.path, aside)
+            self.backup_before_upgrade = aside
+            self.upgraded_from = current
+        cfg = _alembic_config()
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, wanted)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: everything inside is saved together, or nothing is."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            yield session
+
+    def close(self) -> None:
+        if getattr(self, "engine", None) is not None:
+            self.engine.dispose()
+        if self._lock.is_locked:
+            self._lock.release()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

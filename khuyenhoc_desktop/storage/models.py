@@ -1,0 +1,223 @@
+"""SQLAlchemy models. Portable SQL only: SQLite specifics live in `database.py` and `search.py`.
+
+Every record has a local key (`id`), a global id (`uid`, a UUID) for merging between PCs,
+and created/updated times in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from khuyenhoc_desktop.domain.dates import utcnow
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Record:
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+class CommuneProfile(Record, Base):
+    """One row: the commune and its association; used by the title bar and every document."""
+
+    __tablename__ = "commune_profile"
+    province_code: Mapped[int | None] = mapped_column(Integer)
+    province_name: Mapped[str] = mapped_column(String(120), default="")
+    commune_code: Mapped[int | None] = mapped_column(Integer)
+    commune_name: Mapped[str] = mapped_column(String(120), default="")
+    association_name: Mapped[str] = mapped_column(String(200), default="")
+    parent_body: Mapped[str] = mapped_column(String(200), default="")
+    report_to: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    officers: Mapped[list[Officer]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", order_by="Officer.position"
+    )
+
+
+class Officer(Record, Base):
+    __tablename__ = "officer"
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("commune_profile.id", ondelete="CASCADE"), nullable=False
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    title: Mapped[str] = mapped_column(String(120), default="")
+    profile: Mapped[CommuneProfile] = relationship(back_populates="officers")
+
+
+class Hamlet(Record, Base):
+    __tablename__ = "hamlet"
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), default="thon", nullable=False)
+    former_commune: Mapped[str] = mapped_column(String(120), default="")
+    former_hamlet: Mapped[str] = mapped_column(String(120), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    sort_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+clan_hamlet = Table(
+    "clan_hamlet",
+    Base.metadata,
+    Column("clan_id", ForeignKey("clan.id", ondelete="CASCADE"), primary_key=True),
+    Column("hamlet_id", ForeignKey("hamlet.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Clan(Record, Base):
+    __tablename__ = "clan"
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    head_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    sort_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    hamlets: Mapped[list[Hamlet]] = relationship(secondary=clan_hamlet)
+
+
+class Household(Record, Base):
+    __tablename__ = "household"
+    code: Mapped[str] = mapped_column(String(30), default="")
+    hamlet_id: Mapped[int] = mapped_column(
+        ForeignKey("hamlet.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    clan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clan.id", ondelete="SET NULL"), index=True
+    )
+    head_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    address: Mapped[str] = mapped_column(String(300), default="")
+    poverty: Mapped[str] = mapped_column(String(12), default="none", nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    sort_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class Person(Record, Base):
+    __tablename__ = "person"
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True
+    )
+    family_name: Mapped[str] = mapped_column(String(60), default="")
+    middle_name: Mapped[str] = mapped_column(String(80), default="")
+    given_name: Mapped[str] = mapped_column(String(60), nullable=False)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    sex: Mapped[str] = mapped_column(String(1), nullable=False)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    birth_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    cccd: Mapped[str | None] = mapped_column(String(12), unique=True)
+    relation: Mapped[str] = mapped_column(String(12), default="other", nullable=False)
+    education: Mapped[str] = mapped_column(String(20), default="", nullable=False)
+    occupation: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    sort_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class Organisation(Record, Base):
+    __tablename__ = "organisation"
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(12), default="school", nullable=False)
+    hamlet_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hamlet.id", ondelete="SET NULL"), index=True
+    )
+    head_name: Mapped[str] = mapped_column(String(120), default="")
+    head_title: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    sort_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class Branch(Record, Base):
+    """Chi hội: by hamlet, school, office or clan."""
+
+    __tablename__ = "branch"
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    kind: Mapped[str] = mapped_column(String(12), default="hamlet", nullable=False)
+    hamlet_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hamlet.id", ondelete="RESTRICT"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
+    )
+    clan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clan.id", ondelete="RESTRICT"), index=True
+    )
+    head_name: Mapped[str] = mapped_column(String(120), default="")
+    founded_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    sort_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class Member(Record, Base):
+    __tablename__ = "member"
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="RESTRICT"), nullable=False, unique=True
+    )
+    branch_id: Mapped[int] = mapped_column(
+        ForeignKey("branch.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    card_number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    join_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="active", nullable=False, index=True)
+    leave_date: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    sort_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class DuesPayment(Record, Base):
+    __tablename__ = "dues_payment"
+    __table_args__ = (UniqueConstraint("member_id", "period"),)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("member.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    period: Mapped[str] = mapped_column(String(20), nullable=False)
+    amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    paid_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+SEARCHABLE_TABLES = ("hamlet", "clan", "household", "person", "organisation", "branch", "member")

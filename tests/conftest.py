@@ -1,0 +1,37 @@
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from khuyenhoc_desktop.storage.database import Database  # noqa: E402
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(tmp_path / "test.sqlite")
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """One small demo commune built once; tests copy it instead of rebuilding it."""
+    from khuyenhoc_desktop.services.demo import build_demo
+
+    path = tmp_path_factory.mktemp("template") / "demo.sqlite"
+    with Database(path) as database:
+        build_demo(database, households=60, seed=7)
+    return path
+
+
+@pytest.fixture
+def demo_db(tmp_path, demo_template):
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_template, path)
+    database = Database(path)
+    yield database
+    database.close()
