@@ -73,6 +73,27 @@ _NULLABLE = {"id", "hamlet_id", "clan_id", "head_person_id", "household_id", "or
              "person_id", "branch_id"}
 
 
+# ---------------------------------------------------------------- derived columns
+# The one place that says what a list sorts by and what its search box finds; the demo and
+# the import use these too.
+def named_keys(name: str, *extra: str) -> tuple[str, str]:
+    """(sort_key, search_text) of a record listed by its name."""
+    return collation_key(name), fold(" ".join((name, *extra)))
+
+
+def person_keys(family: str, middle: str, given: str, cccd: str = "", phone: str = "") -> tuple[str, str]:
+    full = " ".join(p for p in (family, middle, given) if p)
+    return name_sort_key(family, middle, given), fold(f"{full} {cccd} {phone}")
+
+
+def household_search_text(head_name: str, code: str, address: str) -> str:
+    return fold(f"{head_name} {code} {address}")
+
+
+def member_search_text(full_name: str, card_number: str | None) -> str:
+    return fold(f"{full_name} {card_number or ''}")
+
+
 # ---------------------------------------------------------------- hamlets
 @dataclass
 class HamletForm:
@@ -104,8 +125,7 @@ def save_hamlet(session: Session, form: HamletForm) -> int:
         raise ValidationError(errors)
     record = _get(session, Hamlet, form.id, "thôn") if form.id else Hamlet()
     _apply(record, form)
-    record.sort_key = collation_key(form.name)
-    record.search_text = fold(f"{form.name} {form.former_hamlet} {form.former_commune}")
+    record.sort_key, record.search_text = named_keys(form.name, form.former_hamlet, form.former_commune)
     session.add(record)
     session.flush()
     return record.id
@@ -141,8 +161,7 @@ def save_clan(session: Session, form: ClanForm) -> int:
     record = _get(session, Clan, form.id, "dòng họ") if form.id else Clan()
     _apply(record, form, skip=("id", "hamlet_ids"))
     record.hamlets = [_get(session, Hamlet, hid, "thôn") for hid in dict.fromkeys(form.hamlet_ids)]
-    record.sort_key = collation_key(form.name)
-    record.search_text = fold(form.name)
+    record.sort_key, record.search_text = named_keys(form.name)
     session.add(record)
     session.flush()
     return record.id
@@ -190,7 +209,7 @@ def validate_household(session: Session, form: HouseholdForm) -> dict[str, str]:
 def _refresh_household(session: Session, household: Household) -> None:
     head = session.get(Person, household.head_person_id) if household.head_person_id else None
     household.sort_key = head.sort_key if head else ""
-    household.search_text = fold(f"{head.full_name if head else ''} {household.code} {household.address}")
+    household.search_text = household_search_text(head.full_name if head else "", household.code, household.address)
 
 
 def save_household(session: Session, form: HouseholdForm) -> int:
@@ -338,8 +357,9 @@ def save_person(session: Session, form: PersonForm) -> int:
     record.birth_year = year
     record.cccd = form.cccd or None
     record.full_name = form.full_name
-    record.sort_key = name_sort_key(form.family_name, form.middle_name, form.given_name)
-    record.search_text = fold(f"{form.full_name} {form.cccd} {form.phone}")
+    record.sort_key, record.search_text = person_keys(
+        form.family_name, form.middle_name, form.given_name, form.cccd, form.phone
+    )
     session.add(record)
     session.flush()
     if form.relation == "head" and form.household_id is not None:
@@ -393,8 +413,7 @@ def save_organisation(session: Session, form: OrganisationForm) -> int:
     record = _get(session, Organisation, form.id, "đơn vị") if form.id else Organisation()
     _apply(record, form)
     record.head_name = person_name_case(form.head_name)
-    record.sort_key = collation_key(form.name)
-    record.search_text = fold(f"{form.name} {form.head_name} {form.address}")
+    record.sort_key, record.search_text = named_keys(form.name, form.head_name, form.address)
     session.add(record)
     session.flush()
     return record.id
@@ -453,8 +472,7 @@ def save_branch(session: Session, form: BranchForm) -> int:
     _apply(record, form, skip=("id", "founded_on"))
     record.founded_on = parse_date(form.founded_on)
     record.head_name = person_name_case(form.head_name)
-    record.sort_key = collation_key(form.name)
-    record.search_text = fold(f"{form.name} {form.head_name}")
+    record.sort_key, record.search_text = named_keys(form.name, form.head_name)
     session.add(record)
     session.flush()
     return record.id
@@ -513,7 +531,7 @@ def validate_member(session: Session, form: MemberForm) -> dict[str, str]:
 
 def _refresh_member(member: Member, person: Person) -> None:
     member.sort_key = person.sort_key
-    member.search_text = fold(f"{person.full_name} {member.card_number or ''}")
+    member.search_text = member_search_text(person.full_name, member.card_number)
 
 
 def save_member(session: Session, form: MemberForm) -> int:

@@ -6,7 +6,7 @@ answers word-prefix queries in about a millisecond; other databases use portable
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Table, and_, or_, text
+from sqlalchemy import ColumnElement, Integer, Table, and_, column, or_, text
 
 
 def word_prefix_filter(dialect: str, table: Table, terms: list[str]) -> ColumnElement[bool] | None:
@@ -19,9 +19,9 @@ def word_prefix_filter(dialect: str, table: Table, terms: list[str]) -> ColumnEl
         rows = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q_{table.name}").bindparams(
             **{f"q_{table.name}": query}
         )
-        return table.c.id.in_(rows.columns())
-    column = table.c.search_text
-    return and_(*(or_(column.like(f"{t}%"), column.like(f"% {t}%")) for t in terms))
+        return table.c.id.in_(rows.columns(column("rowid", Integer)))
+    folded = table.c.search_text
+    return and_(*(or_(folded.like(f"{t}%"), folded.like(f"% {t}%")) for t in terms))
 
 
 def fts_install_sql(table: str) -> list[str]:
