@@ -109,10 +109,10 @@ def cmd_list(args) -> int:
         writer.writerow([c.header for c in columns])
         writer.writerows([[row[c.key] for c in columns] for row in rows])
     else:
-        widths = [max([len(c.header)] + [len(str(r[c.key])) for r in rows[:200]]) for c in columns]
+        widths = [max([len(c.header)] + [len(c.text(r[c.key])) for r in rows[:200]]) for c in columns]
         _print("  ".join(c.header.ljust(w) for c, w in zip(columns, widths)))
         for row in rows:
-            _print("  ".join(str(row[c.key]).ljust(w) for c, w in zip(columns, widths)))
+            _print("  ".join(c.text(row[c.key]).ljust(w) for c, w in zip(columns, widths)))
         _print(f"({len(rows)} {spec.noun})")
     return EXIT_OK
 
@@ -149,7 +149,7 @@ def cmd_demo(args) -> int:
 def _run_gui(args) -> int:
     from khuyenhoc_desktop.ui.app import run
 
-    return run(db_path=args.db, demo=args.demo, self_test=args.self_test)
+    return run(db_path=args.db, demo=args.demo, self_test_mode=args.self_test)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from khuyenhoc_desktop.domain import vocab
 from khuyenhoc_desktop.domain.dates import format_date
+from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.domain.text import fold, search_terms
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.storage.models import (
@@ -28,7 +29,7 @@ from khuyenhoc_desktop.storage.models import (
 )
 from khuyenhoc_desktop.storage.search import word_prefix_filter
 
-TEXT, NUMBER, DATE, CODE = "text", "number", "date", "code"
+TEXT, NUMBER, YEAR, DATE, CODE = "text", "number", "year", "date", "code"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,16 @@ class Column:
         if self.kind == CODE:
             return vocab.label(self.codes or {}, value)
         return value
+
+    def text(self, value) -> str:
+        """How a displayed value reads on screen and in text output: counts as 12.345."""
+        if self.kind == NUMBER and isinstance(value, int):
+            return format_count(value)
+        return str(value)
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in (NUMBER, YEAR)
 
 
 @dataclass(frozen=True)
@@ -179,7 +190,7 @@ KINDS: dict[str, ListKind] = {
                 Column("full_name", "Họ và tên", Person.full_name, sort=Person.sort_key, width=180),
                 Column("sex", "Giới tính", Person.sex, CODE, codes=vocab.SEXES, width=70),
                 Column("birth_date", "Ngày sinh", Person.birth_date, DATE, width=90),
-                Column("birth_year", "Năm sinh", Person.birth_year, NUMBER, width=70),
+                Column("birth_year", "Năm sinh", Person.birth_year, YEAR, width=70),
                 Column("cccd", "Số CCCD", Person.cccd, width=110),
                 Column("relation", "Quan hệ với chủ hộ", Person.relation, CODE, codes=vocab.RELATIONS, width=120),
                 Column("education", "Trình độ học vấn", Person.education, CODE, codes=vocab.EDUCATION, width=140),
@@ -268,7 +279,7 @@ KINDS: dict[str, ListKind] = {
             model=Member,
             columns=(
                 Column("full_name", "Họ và tên", _MemberPerson.full_name, sort=Member.sort_key, width=180),
-                Column("birth_year", "Năm sinh", _MemberPerson.birth_year, NUMBER, width=70),
+                Column("birth_year", "Năm sinh", _MemberPerson.birth_year, YEAR, width=70),
                 Column("card_number", "Số thẻ", Member.card_number, width=90),
                 Column("branch", "Chi hội", Branch.name, sort=Branch.sort_key, width=180),
                 Column("join_date", "Ngày vào hội", Member.join_date, DATE, width=100),

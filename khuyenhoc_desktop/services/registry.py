@@ -223,6 +223,19 @@ def save_household(session: Session, form: HouseholdForm) -> int:
     return record.id
 
 
+def create_household(session: Session, household: HouseholdForm, head: PersonForm) -> int:
+    """A new household and its head, saved together; errors of both forms reported at once."""
+    errors = validate_household(session, household)
+    head_errors = validate_person(session, head)
+    head_errors.pop("household_id", None)
+    if errors or head_errors:
+        raise ValidationError({**errors, **{f"head.{k}": v for k, v in head_errors.items()}})
+    household_id = save_household(session, household)
+    head.household_id, head.relation = household_id, "head"
+    save_person(session, head)
+    return household_id
+
+
 def load_household(session: Session, household_id: int) -> HouseholdForm:
     return _to_form(HouseholdForm, _get(session, Household, household_id, "hộ"))
 
@@ -318,13 +331,13 @@ def validate_person(session: Session, form: PersonForm) -> dict[str, str]:
     return errors
 
 
-def person_duplicates(session: Session, form: PersonForm) -> list[str]:
-    """Warnings (not errors) about persons that are probably the same one."""
+def person_duplicates(session: Session, form: PersonForm, hamlet_id: int | None = None) -> list[str]:
+    """Warnings (not errors) about persons that are probably the same one: same CCCD is an
+    error elsewhere; here same name + birth year + hamlet (`hamlet_id` for a new household)."""
     _, year, _ = _birth(form)
     if not form.given_name or year is None:
         return []
     folded = fold(form.full_name)
-    hamlet_id = None
     if form.household_id is not None:
         hamlet_id = session.scalar(select(Household.hamlet_id).where(Household.id == form.household_id))
     stmt = (

@@ -1,0 +1,160 @@
+"""Starting the window: translations and fonts, opening the data file, first run, demo, self-test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from khuyenhoc_desktop import APP_ID, APP_NAME
+from khuyenhoc_desktop.errors import UserError
+from khuyenhoc_desktop.paths import default_db_path, user_data_dir
+
+DEMO_HOUSEHOLDS = 800
+DEMO_SEED = 1
+
+
+def demo_db_path() -> Path:
+    return user_data_dir() / "xa-mau.sqlite"
+
+
+def _has_data(db) -> bool:
+    from khuyenhoc_desktop.services.stats import commune_stats
+
+    with db.read() as session:
+        stats = commune_stats(session)
+    return stats["profile"] is not None or any(stats["counts"].values())
+
+
+class Controller:
+    """Owns the open data file and its window, so the program can switch to the demo commune."""
+
+    def __init__(self, app):
+        self.app = app
+        self.window = None
+        self.ctx = None
+
+    def open(self, path: Path, is_demo: bool) -> None:
+        """Open `path` in a new window (closing the current one); UserError if it cannot be opened."""
+        from khuyenhoc_desktop.storage.database import Database
+        from khuyenhoc_desktop.ui.context import AppContext
+        from khuyenhoc_desktop.ui.main_window import MainWindow
+
+        db = Database(path)
+        if self.window is not None:
+            self.window.close()
+            self.ctx.db.close()
+        self.ctx = AppContext(db, is_demo=is_demo)
+        self.window = MainWindow(self.ctx)
+        self.window.show()
+
+    def open_or_explain(self, path: Path, is_demo: bool) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        try:
+            self.open(path, is_demo)
+        except UserError as exc:
+            QMessageBox.critical(self.window, APP_NAME, str(exc))
+            return False
+        return True
+
+    def open_demo(self, parent=None) -> None:
+        """Open the demo commune, building it first (with a progress bar) if it is not there."""
+        from khuyenhoc_desktop.services.demo import build_demo
+        from khuyenhoc_desktop.storage.database import Database
+        from khuyenhoc_desktop.ui.ops import run_with_progress
+
+        path = demo_db_path()
+        with Database(path) as db:
+            ready = _has_data(db)
+        if ready:
+            self.open_or_explain(path, is_demo=True)
+            return
+
+        def work(progress, cancelled):
+            with Database(path) as db:
+                return build_demo(db, households=DEMO_HOUSEHOLDS, seed=DEMO_SEED, progress=progress, cancel=cancelled)
+
+        run_with_progress(parent or self.window, "Đang tạo xã mẫu", work, lambda _r: self.open_or_explain(path, is_demo=True))
+
+    def first_run(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        from khuyenhoc_desktop.ui.profile_dialog import ProfileDialog
+
+        box = QMessageBox(self.window)
+        box.setWindowTitle(f"Chào mừng đến với {APP_NAME}")
+        box.setIcon(QMessageBox.Information)
+        box.setText(
+            "Đây là lần đầu mở tệp dữ liệu này.\n\n"
+            "Bạn có thể thiết lập ngay hồ sơ xã của mình, hoặc mở một xã mẫu (dữ liệu giả lập, "
+            "lưu ở tệp riêng) để xem thử chương trình."
+        )
+        setup = box.addButton("Thiết lập xã của tôi", QMessageBox.AcceptRole)
+        demo = box.addButton("Mở xã mẫu để xem thử", QMessageBox.ActionRole)
+        box.addButton("Để sau", QMessageBox.RejectRole)
+        box.setDefaultButton(setup)
+        box.exec()
+        if box.clickedButton() is setup:
+            ProfileDialog(self.ctx, self.window, first_run=True).exec()
+        elif box.clickedButton() is demo:
+            self.open_demo()
+
+
+def self_test(window) -> int:
+    """Visit every page offscreen and check each list shows what the database holds."""
+    from PySide6.QtWidgets import QApplication
+
+    from khuyenhoc_desktop.ui.list_page import ListPage
+    from khuyenhoc_desktop.ui.main_window import NAVIGATION
+
+    failures = []
+    for key, label in NAVIGATION:
+        page = window.show_page(key)
+        QApplication.processEvents()
+        if isinstance(page, ListPage):
+            with window.ctx.db.read() as session:
+                from khuyenhoc_desktop.services.lists import total_count
+
+                expected = total_count(session, key)
+            shown = page.model.rowCount()
+            if shown != expected:
+                failures.append(f"{label}: hiển thị {shown}, dữ liệu có {expected}")
+            if shown:
+                page.model.data(page.model.index(shown - 1, 0))
+        sys.stdout.write(f"Đã mở trang {label}\n")
+    for failure in failures:
+        sys.stdout.write(f"LỖI: {failure}\n")
+    sys.stdout.write("Tự kiểm tra: đạt\n" if not failures else "Tự kiểm tra: không đạt\n")
+    return 0 if not failures else 1
+
+
+def run(db_path: str | None = None, demo: bool = False, self_test_mode: bool = False) -> int:
+    if self_test_mode:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from khuyenhoc_desktop.ui.i18n import install_translations, load_bundled_fonts
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_ID)
+    install_translations(app)
+    load_bundled_fonts()
+    controller = Controller(app)
+    if demo and not db_path:
+        if self_test_mode:
+            raise UserError("Hãy dùng --db cùng --self-test.")
+        controller.open_demo()
+        return app.exec()
+    path = Path(db_path).expanduser() if db_path else default_db_path()
+    if self_test_mode:
+        if not path.exists():
+            raise UserError(f"Không có tệp dữ liệu {path}.")
+        controller.open(path, is_demo=False)
+        return self_test(controller.window)
+    if not controller.open_or_explain(path, is_demo=False):
+        return 2
+    if not _has_data(controller.ctx.db):
+        controller.first_run()
+    return app.exec()

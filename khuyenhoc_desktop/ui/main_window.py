@@ -1,0 +1,190 @@
+"""The main window: navigation on the left, one page at a time, menus, toolbar and shortcuts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from khuyenhoc_desktop import APP_NAME, __version__
+from khuyenhoc_desktop.services.profile import get_profile, window_title
+from khuyenhoc_desktop.ui.home_page import HomePage
+from khuyenhoc_desktop.ui.list_page import ListPage
+from khuyenhoc_desktop.ui.settings_page import MAX_POINT, MIN_POINT, SettingsPage
+
+# Navigation in the order of the ui guide; later features add their pages here.
+NAVIGATION = [
+    ("home", "Trang chủ"),
+    ("hamlets", "Thôn, tổ dân phố"),
+    ("households", "Hộ gia đình"),
+    ("persons", "Nhân khẩu"),
+    ("clans", "Dòng họ"),
+    ("organisations", "Cơ quan, đơn vị"),
+    ("members", "Hội viên"),
+    ("branches", "Chi hội"),
+    ("settings", "Cài đặt"),
+]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._default_point = QApplication.font().pointSize()
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(190)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        for key, label in NAVIGATION:
+            if key == "home":
+                page = HomePage(ctx)
+            elif key == "settings":
+                page = SettingsPage(ctx, self)
+            else:
+                page = ListPage(ctx, key)
+            self.pages[key] = page
+            self.stack.addWidget(page)
+            QListWidgetItem(label, self.nav).setData(Qt.UserRole, key)
+        self.nav.currentRowChanged.connect(self._page_changed)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._build_actions()
+        self.statusBar().showMessage(f"Tệp dữ liệu: {ctx.db.path}")
+        ctx.notifier.profile_changed.connect(self.update_title)
+        self.update_title()
+        self.resize(QSize(1180, 720))
+        geometry = ctx.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.set_text_size(int(ctx.settings.value("ui/text_size", self._default_point)))
+        self.nav.setCurrentRow(0)
+
+    # ---- structure
+    def _build_actions(self) -> None:
+        menu_file = self.menuBar().addMenu("&Tệp")
+        quit_action = QAction("Thoát", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)
+        menu_file.addAction(quit_action)
+
+        menu_edit = self.menuBar().addMenu("&Sửa")
+        self.action_new = QAction("Thêm mới", self, shortcut=QKeySequence("Ctrl+N"), triggered=self._new)
+        self.action_edit = QAction("Sửa", self, triggered=self._edit)
+        self.action_edit.setShortcutVisibleInContextMenu(True)
+        self.action_edit.setToolTip("Sửa dòng đang chọn (Enter)")
+        self.action_delete = QAction("Xóa", self, triggered=self._delete)
+        self.action_delete.setToolTip("Xóa dòng đang chọn (Del)")
+        self.action_search = QAction("Tìm kiếm", self, shortcut=QKeySequence("Ctrl+F"), triggered=self._search)
+        for action in (self.action_new, self.action_edit, self.action_delete, self.action_search):
+            menu_edit.addAction(action)
+
+        menu_view = self.menuBar().addMenu("&Xem")
+        self.action_bigger = QAction("Chữ to hơn", self, triggered=lambda: self.set_text_size(self.text_size() + 1))
+        self.action_bigger.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+        self.action_smaller = QAction("Chữ nhỏ hơn", self, shortcut=QKeySequence("Ctrl+-"),
+                                      triggered=lambda: self.set_text_size(self.text_size() - 1))
+        self.action_reset_size = QAction("Cỡ chữ mặc định", self, shortcut=QKeySequence("Ctrl+0"),
+                                         triggered=lambda: self.set_text_size(self._default_point))
+        for action in (self.action_bigger, self.action_smaller, self.action_reset_size):
+            menu_view.addAction(action)
+        menu_view.addSeparator()
+        for i, (_key, label) in enumerate(NAVIGATION):
+            action = QAction(label, self, triggered=lambda _c=False, row=i: self.nav.setCurrentRow(row))
+            if i < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            menu_view.addAction(action)
+
+        menu_help = self.menuBar().addMenu("Trợ &giúp")
+        menu_help.addAction(QAction("Giới thiệu", self, triggered=self._about))
+
+        toolbar = self.addToolBar("Công cụ")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        for action in (self.action_new, self.action_edit, self.action_delete, self.action_search):
+            toolbar.addAction(action)
+
+        for page in self.pages.values():
+            if isinstance(page, ListPage):
+                QShortcut(QKeySequence.Delete, page.table, activated=page.delete, context=Qt.WidgetShortcut)
+
+    def current_page(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def show_page(self, key: str) -> QWidget:
+        self.nav.setCurrentRow([k for k, _ in NAVIGATION].index(key))
+        return self.pages[key]
+
+    def _page_changed(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        page = self.current_page()
+        page.ensure_loaded()
+        is_list = isinstance(page, ListPage)
+        for action in (self.action_new, self.action_edit, self.action_delete, self.action_search):
+            action.setEnabled(is_list)
+
+    # ---- actions on the current list
+    def _list(self) -> ListPage | None:
+        page = self.current_page()
+        return page if isinstance(page, ListPage) else None
+
+    def _new(self) -> None:
+        if page := self._list():
+            page.add()
+
+    def _edit(self) -> None:
+        if page := self._list():
+            page.edit()
+
+    def _delete(self) -> None:
+        if page := self._list():
+            page.delete()
+
+    def _search(self) -> None:
+        if page := self._list():
+            page.focus_search()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "Giới thiệu",
+            f"<b>{APP_NAME}</b> {__version__}<br>Phần mềm quản lý công tác khuyến học cấp xã.<br>"
+            "Giấy phép GPL-3.0-or-later. Phông chữ Liberation Serif (SIL OFL 1.1).",
+        )
+
+    # ---- title and text size
+    def update_title(self) -> None:
+        with self.ctx.db.read() as session:
+            title = window_title(get_profile(session))
+        demo = " (dữ liệu mẫu)" if self.ctx.is_demo else ""
+        self.setWindowTitle(f"{title}{demo} — {APP_NAME}")
+
+    def text_size(self) -> int:
+        return QApplication.font().pointSize()
+
+    def set_text_size(self, points: int) -> None:
+        points = max(MIN_POINT, min(MAX_POINT, points))
+        font = QApplication.font()
+        font.setPointSize(points)
+        QApplication.setFont(font)
+        self.setStyleSheet(
+            f"#pageTitle, #homeTitle {{ font-size: {points + 6}pt; font-weight: bold; }}"
+            f"#tileValue {{ font-size: {points + 8}pt; font-weight: bold; color: #1f5f99; }}"
+            f"#emptyState {{ color: #555; font-size: {points + 1}pt; }}"
+            "#navigation::item { padding: 6px; }"
+        )
+        self.ctx.settings.setValue("ui/text_size", points)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.ctx.settings.setValue("window/geometry", self.saveGeometry())
+        super().closeEvent(event)
