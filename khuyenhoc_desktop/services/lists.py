@@ -368,7 +368,7 @@ def fetch_rows(session: Session, kind_key: str, ids: Sequence[int]) -> dict[int,
 
 
 def hamlet_choices(session: Session) -> list[tuple[int, str]]:
-    return list(session.execute(select(Hamlet.id, Hamlet.name).order_by(Hamlet.sort_key)).tuples())
+    return [(i, name) for i, name in session.execute(select(Hamlet.id, Hamlet.name).order_by(Hamlet.sort_key))]
 
 
 def find_hamlet(session: Session, name: str) -> int:

@@ -762,7 +762,7 @@ def person_label(session: Session, person_id: int | None) -> str:
 
 def options(session: Session, model) -> list[tuple[int, str]]:
     """(id, name) of clans, organisations or branches for drop-down lists, in name order."""
-    return list(session.execute(select(model.id, model.name).order_by(model.sort_key)).tuples())
+    return [(i, name) for i, name in session.execute(select(model.id, model.name).order_by(model.sort_key))]
 
 
 def members_without_dues(session: Session, period: str) -> int:

@@ -215,8 +215,8 @@ class NewHouseholdDialog(FormDialog):
             Field("address", "Địa chỉ"),
             Field("poverty", "Hoàn cảnh", "choice", vocab.POVERTY),
             Field("note", "Ghi chú", "multiline"),
+            Field("head.section", "Chủ hộ", "section"),
         ] + name_fields("head.") + person_detail_fields("head.")
-        fields[6].label = "Họ và tên chủ hộ"
         super().__init__(
             ctx, "Thêm hộ gia đình", fields, reg.HouseholdForm(), self._create, ("households", "persons", "hamlets", "clans"),
             parent,
@@ -226,7 +226,11 @@ class NewHouseholdDialog(FormDialog):
     def read_form(self):
         household = super().read_form()
         head = reg.PersonForm(relation="head")
-        values = {f.name[5:]: self.field_value(f) for f in self.fields if f.name.startswith("head.")}
+        values = {
+            f.name[5:]: self.field_value(f)
+            for f in self.fields
+            if f.name.startswith("head.") and f.widget != "section"
+        }
         values.pop("full_name")
         return household, dataclasses.replace(head, **values)
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +36,7 @@ DATE_HINT = "ngày/tháng/năm, ví dụ 05/09/1980"
 class Field:
     name: str
     label: str
-    widget: str = "text"  # text, multiline, choice, ref, date, picker, checklist, money
+    widget: str = "text"  # text, multiline, choice, ref, date, picker, checklist, money, section
     options: object = None  # dict for choice; callable(session) for ref/checklist; callable(text) for picker
     blank: str | None = None
     placeholder: str = ""
@@ -82,7 +83,7 @@ class FormDialog(QDialog):
         for field in fields:
             self._add_field(field)
         self.extra = QVBoxLayout()
-        outer.addLayout(self.extra)
+        outer.addLayout(self.extra, 1)
         self.general_error = ErrorLabel()
         outer.addWidget(self.general_error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
@@ -97,6 +98,10 @@ class FormDialog(QDialog):
     # ---- building
     def _add_field(self, field: Field) -> None:
         kind = field.widget
+        if kind == "section":
+            heading = QLabel(f"<b>{field.label}</b>")
+            self.layout_form.addRow(heading)
+            return
         if kind in ("text", "date", "money"):
             widget = QLineEdit()
             widget.setPlaceholderText(field.placeholder or (DATE_HINT if kind == "date" else ""))
@@ -107,6 +112,7 @@ class FormDialog(QDialog):
             widget.setFixedHeight(60)
         elif kind in ("choice", "ref"):
             widget = QComboBox()
+            widget.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
             widget.currentIndexChanged.connect(self.revalidate)
             self._fill_combo(widget, field)
         elif kind == "picker":
@@ -199,7 +205,7 @@ class FormDialog(QDialog):
     def load(self, form) -> None:
         with self.ctx.db.read() as session:
             for field in self.fields:
-                if hasattr(form, field.name):
+                if field.widget != "section" and hasattr(form, field.name):
                     value = getattr(form, field.name)
                     label = self.picker_label(session, field, value) if field.widget == "picker" else ""
                     self.set_field_value(field, value, label)
@@ -208,8 +214,9 @@ class FormDialog(QDialog):
         """The dialog's values as a fresh form object (money fields must parse)."""
         values = {}
         errors = {}
+        names = {f.name for f in dataclasses.fields(self.form)}
         for field in self.fields:
-            if not any(f.name == field.name for f in dataclasses.fields(self.form)):
+            if field.name not in names or field.widget == "section":
                 continue
             value = self.field_value(field)
             if field.widget == "money":
