@@ -8,7 +8,7 @@ from pathlib import Path
 
 from khuyenhoc_desktop import APP_ID, APP_NAME
 from khuyenhoc_desktop.errors import UserError
-from khuyenhoc_desktop.paths import default_db_path, user_data_dir
+from khuyenhoc_desktop.paths import default_db_path, resources_dir, user_data_dir
 
 DEMO_HOUSEHOLDS = 800
 DEMO_SEED = 1
@@ -139,6 +139,9 @@ def run(db_path: str | None = None, demo: bool = False, self_test_mode: bool = F
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_ID)
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "khuyenhoc-256.png")))
     install_translations(app)
     load_bundled_fonts()
     controller = Controller(app)
