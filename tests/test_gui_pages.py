@@ -76,7 +76,7 @@ def test_hamlets_page(window, qtbot, db):
         assert s.scalar(select(Hamlet.former_commune).where(Hamlet.name == "thôn bắc")) == "Xã Tân Lập"
     assert visible_texts(page) == ["thôn bắc", "Thôn Đoài", "Thôn Đông"]
 
-    page.select_id(page.model.ids[0])
+    page.table.selectRow(0)
     when_modal(lambda d: (fill(d, name="Thôn Bắc"), d.save()))
     page.edit()
     type_search(qtbot, page, "bac")
@@ -280,7 +280,7 @@ def test_members_page_with_dues(window, qtbot, db):
     assert visible_texts(page) == ["Nguyễn Văn An"]
 
     def add(dialog):
-        dialog.widgets["person_id"].set_record(window.ids["h2"] and _person(db, "Đào"), "Trần Thị Đào")
+        dialog.widgets["person_id"].set_record(_person(db, "Đào"), "Trần Thị Đào")
         fill(dialog, card_number="KH-002", join_date="15/05/2021")
         dialog.widgets["branch_id"].setCurrentIndex(dialog.widgets["branch_id"].findData(window.ids["branch"]))
         dialog.save()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from khuyenhoc_desktop.domain import vocab
@@ -27,7 +27,7 @@ from khuyenhoc_desktop.storage.models import (
     Person,
     clan_hamlet,
 )
-from khuyenhoc_desktop.storage.search import word_prefix_filter
+from khuyenhoc_desktop.storage.search import match_count, word_prefix_filter
 
 TEXT, NUMBER, YEAR, DATE, CODE = "text", "number", "year", "date", "code"
 
@@ -310,10 +310,11 @@ def kind(key: str) -> ListKind:
         ) from None
 
 
-def _filtered(session: Session, q: ListQuery, stmt: Select) -> Select:
+def _filtered(session: Session, q: ListQuery, stmt: Select, *, dense: bool = False) -> Select:
     spec = kind(q.kind)
     table = spec.model.__table__
-    condition = word_prefix_filter(session.get_bind().dialect.name, table, search_terms(q.search))
+    dialect = session.get_bind().dialect.name
+    condition = word_prefix_filter(dialect, table, search_terms(q.search), dense=dense)
     if condition is not None:
         stmt = stmt.where(condition)
     if q.hamlet_id is not None and spec.hamlet_column is not None:
@@ -327,44 +328,106 @@ def _needs_joins(spec: ListKind, q: ListQuery) -> bool:
     return q.sort_key is not None or (q.hamlet_id is not None and spec.hamlet_column is not None)
 
 
+def name_ordered(q: ListQuery) -> bool:
+    """True when the list is in its indexed name order (asc or desc), so it can be read a page
+    at a time with OFFSET; other orders sort all matching rows once (`row_ids`)."""
+    if q.sort_key is None:
+        return True
+    col = kind(q.kind).column(q.sort_key)
+    return col.sort is not None and col.sort is kind(q.kind).model.sort_key
+
+
+def _order(spec: ListKind, q: ListQuery) -> list:
+    model = spec.model
+    if name_ordered(q):
+        return [model.sort_key.desc(), model.id.desc()] if q.descending else [model.sort_key, model.id]
+    col = spec.column(q.sort_key)
+    sort = col.sort if col.sort is not None else col.expr
+    return [sort.desc() if q.descending else sort.asc(), model.sort_key, model.id]
+
+
 def row_ids(session: Session, q: ListQuery) -> list[int]:
-    """Ids of the matching rows in display order (name order unless a column is chosen)."""
+    """Ids of all matching rows in display order (name order unless a column is chosen)."""
+    spec = kind(q.kind)
+    stmt = select(spec.model.id)
+    if _needs_joins(spec, q):
+        stmt = spec.joins(stmt.select_from(spec.model))
+    stmt = _filtered(session, q, stmt)
+    return list(session.scalars(stmt.order_by(*_order(spec, q))))
+
+
+def count_rows(session: Session, q: ListQuery) -> int:
+    """How many rows match the search and filters."""
+    spec = kind(q.kind)
+    terms = search_terms(q.search)
+    if terms and q.hamlet_id is None and not q.status:
+        fast = match_count(session, spec.model.__table__, terms)
+        if fast is not None:
+            return fast
+    stmt = select(func.count(spec.model.id)).select_from(spec.model)
+    if q.hamlet_id is not None and spec.hamlet_column is not None:
+        stmt = spec.joins(stmt)
+    return session.scalar(_filtered(session, q, stmt)) or 0
+
+
+DENSE_MATCHES = 2000
+
+
+def _display_select(spec: ListKind) -> Select:
+    stmt = select(spec.model.id, *(c.expr.label(c.key) for c in spec.columns)).select_from(spec.model)
+    return spec.joins(stmt)
+
+
+def _display_rows(session: Session, spec: ListKind, stmt: Select) -> list[dict]:
+    rows = []
+    for record in session.execute(stmt):
+        values = record._mapping
+        rows.append({"id": values["id"], **{c.key: c.display(values[c.key]) for c in spec.columns}})
+    if spec.post and rows:
+        by_id = {row["id"]: row for row in rows}
+        spec.post(session, by_id)
+    return rows
+
+
+def page_rows(session: Session, q: ListQuery, offset: int, limit: int, matches: int) -> list[dict]:
+    """One page of a name-ordered list (`name_ordered(q)`), each row with its "id"."""
+    spec = kind(q.kind)
+    stmt = _filtered(session, q, _display_select(spec), dense=matches > DENSE_MATCHES)
+    return _display_rows(session, spec, stmt.order_by(*_order(spec, q)).offset(offset).limit(limit))
+
+
+def fetch_rows(session: Session, kind_key: str, ids: Sequence[int]) -> dict[int, dict]:
+    """Displayed values of the given rows, keyed by id."""
+    spec = kind(kind_key)
+    if not ids:
+        return {}
+    stmt = _display_select(spec).where(spec.model.id.in_(list(ids)))
+    return {row["id"]: row for row in _display_rows(session, spec, stmt)}
+
+
+def position(session: Session, q: ListQuery, record_id: int) -> int:
+    """Row number of a record in a name-ordered list, or -1 if it does not match."""
     spec = kind(q.kind)
     model = spec.model
-    stmt = select(model.id)
-    if _needs_joins(spec, q):
-        stmt = spec.joins(stmt.select_from(model))
-    stmt = _filtered(session, q, stmt)
-    default = model.sort_key
-    if q.sort_key:
-        col = spec.column(q.sort_key)
-        sort = col.sort if col.sort is not None else col.expr
-        order = [sort.desc() if q.descending else sort.asc(), default, model.id]
+    key = session.scalar(select(model.sort_key).where(model.id == record_id))
+    if key is None:
+        return -1
+    base = select(func.count(model.id)).select_from(model)
+    if q.hamlet_id is not None and spec.hamlet_column is not None:
+        base = spec.joins(base)
+    base = _filtered(session, q, base)
+    if not session.scalar(base.where(model.id == record_id)):
+        return -1
+    if q.descending:
+        before = or_(model.sort_key > key, and_(model.sort_key == key, model.id > record_id))
     else:
-        order = [default.desc() if q.descending else default, model.id]
-    return list(session.scalars(stmt.order_by(*order)))
+        before = or_(model.sort_key < key, and_(model.sort_key == key, model.id < record_id))
+    return session.scalar(base.where(before)) or 0
 
 
 def total_count(session: Session, kind_key: str) -> int:
     model = kind(kind_key).model
     return session.scalar(select(func.count(model.id))) or 0
-
-
-def fetch_rows(session: Session, kind_key: str, ids: Sequence[int]) -> dict[int, dict]:
-    """Displayed values of the given rows, keyed by id then column key."""
-    spec = kind(kind_key)
-    if not ids:
-        return {}
-    model = spec.model
-    stmt = select(model.id, *(c.expr.label(c.key) for c in spec.columns)).select_from(model)
-    stmt = spec.joins(stmt).where(model.id.in_(list(ids)))
-    rows: dict[int, dict] = {}
-    for record in session.execute(stmt):
-        values = record._mapping
-        rows[values["id"]] = {c.key: c.display(values[c.key]) for c in spec.columns}
-    if spec.post:
-        spec.post(session, rows)
-    return rows
 
 
 def hamlet_choices(session: Session) -> list[tuple[int, str]]:
@@ -390,5 +453,5 @@ def as_table(session: Session, q: ListQuery) -> tuple[list[Column], list[dict]]:
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
         fetched = fetch_rows(session, q.kind, chunk)
-        rows.extend({"id": i, **fetched[i]} for i in chunk)
+        rows.extend(fetched[i] for i in chunk)
     return list(spec.columns), rows

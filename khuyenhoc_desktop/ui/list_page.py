@@ -161,7 +161,7 @@ class ListPage(QWidget):
         self.apply_filters()
 
     def _update_count(self) -> None:
-        shown, total = len(self.model.ids), self.model.total
+        shown, total = self.model.matches, self.model.total
         self.count_label.setText(f"Hiển thị {format_count(shown)} / {format_count(total)} {self.spec.noun}")
         self.stack.setCurrentWidget(self.empty if total == 0 else self.table)
 

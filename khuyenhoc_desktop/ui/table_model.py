@@ -1,5 +1,4 @@
-"""A table model that pages from the database: it holds only the matching ids and a small cache
-of fetched rows, so 100.000 persons cost a list of ints, not 100.000 widgets."""
+"""A table model that pages from the database and keeps only a small cache of fetched rows."""
 
 from __future__ import annotations
 
@@ -7,21 +6,36 @@ from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
-from khuyenhoc_desktop.services.lists import ListQuery, fetch_rows, kind, row_ids, total_count
+from khuyenhoc_desktop.services.lists import (
+    ListQuery,
+    count_rows,
+    fetch_rows,
+    kind,
+    name_ordered,
+    page_rows,
+    position,
+    row_ids,
+    total_count,
+)
 
-BLOCK = 200
-MAX_BLOCKS = 50
+BLOCK = 100
+MAX_BLOCKS = 100
 
 
 class PagedTableModel(QAbstractTableModel):
+    """In name order it reads pages with OFFSET (nothing is loaded up front); sorted by another
+    column it keeps the ordered ids of the matches and fetches their rows by id."""
+
     def __init__(self, ctx, kind_key: str, parent=None):
         super().__init__(parent)
         self.ctx = ctx
         self.spec = kind(kind_key)
         self.query = ListQuery(kind_key)
-        self.ids: list[int] = []
+        self.ids: list[int] | None = None
+        self.matches = 0
         self.total = 0
-        self._blocks: OrderedDict[int, dict[int, dict]] = OrderedDict()
+        self._blocks: OrderedDict[int, list[tuple[int, tuple[str, ...]]]] = OrderedDict()
+        self._align = [int(Qt.AlignRight | Qt.AlignVCenter) if c.numeric else None for c in self.spec.columns]
 
     # ---- loading
     def set_query(self, query: ListQuery) -> None:
@@ -31,49 +45,65 @@ class PagedTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         with self.ctx.db.read() as session:
-            self.ids = row_ids(session, self.query)
             self.total = total_count(session, self.spec.key)
+            if name_ordered(self.query):
+                self.ids = None
+                self.matches = count_rows(session, self.query)
+            else:
+                self.ids = row_ids(session, self.query)
+                self.matches = len(self.ids)
         self._blocks.clear()
         self.endResetModel()
 
-    def _row(self, row: int) -> dict:
-        block_no = row // BLOCK
+    def _block(self, block_no: int) -> list[tuple[int, tuple[str, ...]]]:
+        """Rows of one block as (id, screen texts), formatted once when fetched."""
         block = self._blocks.get(block_no)
-        if block is None:
-            chunk = self.ids[block_no * BLOCK : (block_no + 1) * BLOCK]
-            with self.ctx.db.read() as session:
-                block = fetch_rows(session, self.spec.key, chunk)
-            self._blocks[block_no] = block
-            if len(self._blocks) > MAX_BLOCKS:
-                self._blocks.popitem(last=False)
-        else:
+        if block is not None:
             self._blocks.move_to_end(block_no)
-        return block.get(self.ids[row], {})
+            return block
+        start = block_no * BLOCK
+        with self.ctx.db.read() as session:
+            if self.ids is None:
+                rows = page_rows(session, self.query, start, BLOCK, self.matches)
+            else:
+                chunk = self.ids[start : start + BLOCK]
+                fetched = fetch_rows(session, self.spec.key, chunk)
+                rows = [fetched[i] for i in chunk if i in fetched]
+        columns = self.spec.columns
+        block = [(row["id"], tuple(c.text(row[c.key]) for c in columns)) for row in rows]
+        self._blocks[block_no] = block
+        if len(self._blocks) > MAX_BLOCKS:
+            self._blocks.popitem(last=False)
+        return block
+
+    def _row(self, row: int) -> tuple[int | None, tuple[str, ...]]:
+        block = self._block(row // BLOCK)
+        offset = row % BLOCK
+        return block[offset] if offset < len(block) else (None, ("",) * len(self.spec.columns))
 
     def id_at(self, row: int) -> int | None:
-        return self.ids[row] if 0 <= row < len(self.ids) else None
+        if not 0 <= row < self.matches:
+            return None
+        return self._row(row)[0]
 
     def row_of(self, record_id: int) -> int:
-        try:
-            return self.ids.index(record_id)
-        except ValueError:
-            return -1
+        if self.ids is not None:
+            return self.ids.index(record_id) if record_id in self.ids else -1
+        with self.ctx.db.read() as session:
+            return position(session, self.query, record_id)
 
     # ---- Qt API
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.ids)
+        return 0 if parent.isValid() else self.matches
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.spec.columns)
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        column = self.spec.columns[index.column()]
         if role == Qt.DisplayRole:
-            return column.text(self._row(index.row()).get(column.key, ""))
-        if role == Qt.TextAlignmentRole and column.numeric:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+            return self._row(index.row())[1][index.column()]
+        if role == Qt.TextAlignmentRole:
+            return self._align[index.column()]
         return None
 
     def headerData(self, section: int, orientation, role=Qt.DisplayRole):  # noqa: N802

@@ -1,0 +1,116 @@
+"""List-open and search-keystroke latency of the list pages on a large commune.
+
+    python bench/lists.py DB.sqlite
+
+Measures what the officer waits for through the real Qt table model (offscreen) and, as the
+baseline in the same run, the raw SQL query the model issues. Prints a table; no pass/fail.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from khuyenhoc_desktop.services.lists import ListQuery, row_ids  # noqa: E402
+from khuyenhoc_desktop.storage.database import Database  # noqa: E402
+from khuyenhoc_desktop.ui.context import AppContext  # noqa: E402
+from khuyenhoc_desktop.ui.list_page import ListPage  # noqa: E402
+
+PREFIXES = ["n", "ng", "ngu", "nguy", "nguye", "nguyen", "nguyen v", "nguyen van", "nguyen van a",
+            "Nguyễn", "Nguyễn Văn", "Nguyễn Văn An", "đ", "đặ", "đặng", "tr", "tran thi", "Trần Thị Hằng",
+            "le", "hoa", "minh", "thu", "h", "x", "0912"]
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def timed(fn, repeat: int = 1) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append(ms(time.perf_counter() - start))
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main(path: str) -> None:
+    app = QApplication.instance() or QApplication([])
+    db = Database(path)
+    ctx = AppContext(db, settings=QSettings(os.devnull, QSettings.IniFormat))
+    rows = []
+    for kind in ("persons", "households", "members"):
+        page = ListPage(ctx, kind)
+        page.resize(1100, 700)
+        page.show()
+
+        def open_page():
+            page._loaded = False
+            page.ensure_loaded()
+            for r in range(40):
+                page.model.data(page.model.index(r, 0))
+            app.processEvents()
+
+        def raw_open():
+            with db.read() as s:
+                row_ids(s, ListQuery(kind))
+
+        open_ms = timed(open_page, 5)
+        raw_ms = timed(raw_open, 5)
+        rows.append((f"{kind}: mở danh sách ({page.model.total:,} dòng)", statistics.median(open_ms),
+                     statistics.median(raw_ms)))
+
+        keystrokes, raw_keys = [], []
+        for prefix in PREFIXES:
+            def key():
+                page.search.setText(prefix)
+                page._search_timer.timeout.emit()
+                for r in range(min(40, page.model.rowCount())):
+                    page.model.data(page.model.index(r, 0))
+                app.processEvents()
+
+            def raw():
+                with db.read() as s:
+                    row_ids(s, ListQuery(kind, search=prefix))
+
+            keystrokes += timed(key)
+            raw_keys += timed(raw)
+        rows.append((f"{kind}: gõ tìm p50", pct(keystrokes, 50), pct(raw_keys, 50)))
+        rows.append((f"{kind}: gõ tìm p95", pct(keystrokes, 95), pct(raw_keys, 95)))
+        page.search.setText("")
+        page._search_timer.timeout.emit()
+        name_col = 0
+
+        def sort_name():
+            page._sort_column = -1
+            page._header_clicked(name_col)
+            for r in range(40):
+                page.model.data(page.model.index(r, 0))
+
+        def raw_sort():
+            with db.read() as s:
+                row_ids(s, ListQuery(kind, sort_key=page.spec.columns[name_col].key))
+
+        rows.append((f"{kind}: sắp xếp theo tên", statistics.median(timed(sort_name, 3)),
+                     statistics.median(timed(raw_sort, 3))))
+        page.close()
+    print(f"{'bước':48} {'thời gian ms':>12} {'SQL thô ms':>11} {'tỉ lệ':>6}")
+    for name, value, base in rows:
+        print(f"{name:48} {value:12.1f} {base:11.1f} {value / base if base else 0:6.2f}")
+    db.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
