@@ -11,6 +11,9 @@ from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.logs import log
 
 
+_running: set[QThread] = set()
+
+
 class _Worker(QThread):
     progressed = Signal(int, int, str)
     finished_ok = Signal(object)
@@ -35,7 +38,7 @@ class _Worker(QThread):
 
 
 def run_with_progress(
-    parent: QWidget,
+    parent: QWidget | None,
     title: str,
     work: Callable[[Callable[[int, int, str], None], Callable[[], bool]], object],
     on_done: Callable[[object], None],
@@ -55,6 +58,7 @@ def run_with_progress(
 
     def finish() -> None:
         dialog.close()
+        _running.discard(worker)
         worker.deleteLater()
 
     def ok(result) -> None:
@@ -69,6 +73,6 @@ def run_with_progress(
     worker.finished_ok.connect(ok)
     worker.failed.connect(failed)
     dialog.canceled.connect(lambda: setattr(worker, "cancelled", True))
-    parent._running_worker = worker
+    _running.add(worker)
     worker.start()
     return worker
