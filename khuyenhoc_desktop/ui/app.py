@@ -132,6 +132,7 @@ def self_test(window) -> int:
 def run(db_path: str | None = None, demo: bool = False, self_test_mode: bool = False) -> int:
     if self_test_mode:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
     from PySide6.QtWidgets import QApplication
 
     from khuyenhoc_desktop.ui.i18n import install_translations, load_bundled_fonts
