@@ -25,6 +25,8 @@ _ARGPARSE_MESSAGES = [
     (r"argument (\S+): invalid int value: '?([^']*)'?", "{0} cần một số nguyên, không phải '{1}'"),
     (r"argument (\S+): expected one argument", "{0} cần một giá trị đi kèm"),
     (r"the following arguments are required: (.*)", "Thiếu tham số bắt buộc: {0}"),
+    (r"ambiguous option: (\S+?)(?:=\S*)? could match (.*)", "Tham số {0} chưa rõ là tham số nào: {1}"),
+    (r"argument (\S+): ignored explicit argument '?([^']*)'?", "{0} không nhận giá trị đi kèm ('{1}')"),
     (r"invalid choice: '?([^'\s]*)'?", "Lệnh '{0}' không có"),
 ]
 
@@ -93,6 +95,8 @@ def cmd_list(args) -> int:
 
     with _open_db(args.db) as db, db.read() as session:
         spec = kind(args.kind)
+        if args.hamlet and spec.hamlet_column is None:
+            raise UserError(f"Danh sách {spec.title} không lọc được theo thôn, tổ dân phố; bỏ --hamlet.")
         hamlet_id = find_hamlet(session, args.hamlet) if args.hamlet else None
         if args.status and args.status not in spec.statuses:
             raise UserError(

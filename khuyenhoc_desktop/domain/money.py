@@ -19,7 +19,7 @@ def parse_money(text: str | int | None) -> int | None:
         return None
     if isinstance(text, int):
         return text
-    cleaned = re.sub(r"[\s.đĐd]|(?i:vnd)", "", str(text))
+    cleaned = re.sub(r"(?i:vn[dđ])|[\s.đĐd]", "", str(text))
     if not cleaned:
         return None
     if not cleaned.isdigit():

@@ -195,7 +195,7 @@ def validate_household(session: Session, form: HouseholdForm) -> dict[str, str]:
     _choice(errors, "poverty", form.poverty, vocab.POVERTY, "Hoàn cảnh")
     if form.head_person_id is not None:
         head = session.get(Person, form.head_person_id)
-        if head is None or (form.id is not None and head.household_id != form.id):
+        if head is None or form.id is None or head.household_id != form.id:
             errors["head_person_id"] = "Chủ hộ phải là một nhân khẩu của hộ này."
     if form.code:
         clash = session.scalar(
@@ -344,7 +344,6 @@ def person_duplicates(session: Session, form: PersonForm, hamlet_id: int | None 
         select(Person.full_name, Person.birth_year, Household.hamlet_id)
         .outerjoin(Household, Household.id == Person.household_id)
         .where(Person.birth_year == year, Person.id != (form.id or 0))
-        .where(Person.given_name == form.given_name)
     )
     return [
         f"Đã có {name} (sinh năm {byear}) cùng thôn: có thể trùng người."
@@ -355,6 +354,8 @@ def person_duplicates(session: Session, form: PersonForm, hamlet_id: int | None 
 
 def _refresh_person_dependents(session: Session, person: Person) -> None:
     for household in session.scalars(select(Household).where(Household.head_person_id == person.id)):
+        if household.id != person.household_id:
+            household.head_person_id = None  # moved to another household: no longer head here
         _refresh_household(session, household)
     for member in session.scalars(select(Member).where(Member.person_id == person.id)):
         _refresh_member(member, person)

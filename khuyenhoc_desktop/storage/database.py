@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,12 @@ def _alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     return cfg
+
+
+@functools.lru_cache(maxsize=1)
+def _known_revisions() -> frozenset[str]:
+    script = ScriptDirectory.from_config(_alembic_config())
+    return frozenset(rev.revision for rev in script.walk_revisions())
 
 
 def head_revision() -> str:
@@ -61,6 +68,7 @@ class Database:
     def __init__(self, path: str | Path, *, migrate: bool = True, revision: str = "head"):
         self.path = Path(path).expanduser().resolve()
         self._check_file()
+        self._check_contents()
         self._lock = FileLock(str(self.path) + ".lock", thread_local=False)
         try:
             self._lock.acquire(timeout=0)
@@ -77,6 +85,8 @@ class Database:
                 self._migrate(revision)
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         except BaseException:
+            if getattr(self, "engine", None) is not None:
+                self.engine.dispose()
             self._lock.release()
             raise
 
@@ -101,6 +111,39 @@ class Database:
                 raise DatabaseFileError(
                     f"Không tạo được thư mục {self.path.parent}: {exc.strerror}."
                 ) from None
+
+    def _check_contents(self) -> None:
+        """Refuse a damaged, foreign or newer file before anything (even WAL mode) touches it."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        not_ours = f"Tệp {self.path.name} không phải dữ liệu của chương trình; chưa có gì bị thay đổi."
+        try:
+            conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+            try:
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                versions = (
+                    [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
+                    if "alembic_version" in tables
+                    else []
+                )
+            finally:
+                conn.close()
+        except sqlite3.OperationalError:
+            return  # busy or unreadable just now: the lock and the migration step will say so
+        except sqlite3.DatabaseError:
+            raise DatabaseFileError(
+                f"Tệp {self.path.name} bị hỏng hoặc không phải dữ liệu của chương trình; "
+                "chưa có gì bị thay đổi."
+            ) from None
+        if not versions:
+            if tables:
+                raise DatabaseFileError(not_ours)
+            return
+        if not set(versions) <= _known_revisions():
+            raise DatabaseFileError(
+                f"Tệp {self.path.name} được tạo bởi phiên bản mới hơn của chương trình. "
+                "Hãy cập nhật chương trình rồi mở lại; chưa có gì bị thay đổi."
+            )
 
     def _make_engine(self) -> Engine:
         engine = create_engine(
