@@ -79,11 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_db(path: str | None):
+def _open_db(path: str | None, *, must_exist: bool = True):
+    """Commands that only read refuse a missing file instead of creating an empty one."""
     from khuyenhoc_desktop.paths import default_db_path
     from khuyenhoc_desktop.storage.database import Database
 
-    return Database(Path(path) if path else default_db_path())
+    target = Path(path) if path else default_db_path()
+    if must_exist and not target.exists():
+        raise UserError(f"Không có tệp dữ liệu {target}.")
+    return Database(target)
 
 
 def _print(text: str) -> None:
@@ -141,7 +145,7 @@ def cmd_demo(args) -> int:
 
     if args.households < 1 or args.households > 200_000:
         raise UserError("Số hộ phải từ 1 đến 200.000.")
-    with _open_db(args.db) as db:
+    with _open_db(args.db, must_exist=False) as db:
         summary = build_demo(db, households=args.households, seed=args.seed)
     _print(
         f"Đã tạo xã mẫu: {summary['households']} hộ, {summary['persons']} nhân khẩu, "

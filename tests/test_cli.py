@@ -293,3 +293,14 @@ def test_version_in_a_real_process():
     assert __version__ == metadata.version("khuyenhoc-desktop")
     assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
     assert proc.stderr == b""
+
+
+def test_reading_commands_refuse_a_missing_file(tmp_path, capsys):
+    from khuyenhoc_desktop.cli import main
+
+    missing = tmp_path / "khong-co.sqlite"
+    for argv in (["list", "persons", "--db", str(missing)], ["stats", "--db", str(missing)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err == f"Lỗi: Không có tệp dữ liệu {missing}.\n"
+    assert not missing.exists()
