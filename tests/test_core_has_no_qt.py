@@ -87,6 +87,7 @@ def test_cli_command_runs_without_qt(tmp_path):
         f"""
         import sys
         from khuyenhoc_desktop.cli import main
+        assert main(["demo", "--db", {str(tmp_path / "x.sqlite")!r}, "--households", "3"]) == 0
         code = main(["stats", "--db", {str(tmp_path / "x.sqlite")!r}])
         assert code == 0, code
         assert "PySide6" not in sys.modules and "shiboken6" not in sys.modules, "Qt loaded"

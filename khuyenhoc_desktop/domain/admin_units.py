@@ -49,9 +49,20 @@ def commune(province_code: int, code: int) -> Unit | None:
     return next((c for c in communes(province_code) if c.code == code), None)
 
 
+_PREFIXES = ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu ")
+
+
+def in_sentence(unit_name: str, kind_if_missing: str = "tỉnh") -> str:
+    """How a unit is written inside a sentence: 'Xã Tân Lập' → 'xã Tân Lập',
+    'Nghệ An' → 'tỉnh Nghệ An' (the catalogue gives most provinces without their kind)."""
+    if unit_name.startswith(_PREFIXES):
+        return unit_name[0].lower() + unit_name[1:]
+    return f"{kind_if_missing} {unit_name}" if unit_name else ""
+
+
 def short_name(unit_name: str) -> str:
     """'Xã Tân Lập' → 'Tân Lập' (for the place-date line and titles)."""
-    for prefix in ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu "):
+    for prefix in _PREFIXES:
         if unit_name.startswith(prefix):
             return unit_name[len(prefix):]
     return unit_name

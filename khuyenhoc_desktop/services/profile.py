@@ -39,11 +39,13 @@ class ProfileForm:
 
 
 def suggested_names(commune_name: str, province_name: str) -> dict[str, str]:
-    """What a commune usually writes, given its name: editable defaults for the dialog."""
+    """What a commune usually writes, from the catalogue names: editable defaults for the dialog.
+    'Xã Tân Lập', 'Nghệ An' → 'Hội Khuyến học xã Tân Lập', 'Hội Khuyến học tỉnh Nghệ An'."""
+    province = f"Hội Khuyến học {admin_units.in_sentence(province_name)}" if province_name else ""
     return {
-        "association_name": f"Hội Khuyến học {commune_name}",
-        "parent_body": f"Hội Khuyến học {province_name}" if province_name else "",
-        "report_to": f"Hội Khuyến học {province_name}" if province_name else "",
+        "association_name": f"Hội Khuyến học {admin_units.in_sentence(commune_name, 'xã')}",
+        "parent_body": province,
+        "report_to": province,
     }
 
 

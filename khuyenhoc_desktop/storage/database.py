@@ -46,6 +46,13 @@ def _set_sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
+    # The sqlite3 driver starts transactions only before DML, so DDL would commit at once;
+    # take transactions over and begin them ourselves (`_begin`): all or nothing, schema too.
+    dbapi_conn.isolation_level = None
+
+
+def _begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def sqlite_backup(source: Path, target: Path) -> None:
@@ -150,6 +157,7 @@ class Database:
             f"sqlite:///{self.path}", connect_args={"check_same_thread": False}
         )
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "begin", _begin)
         return engine
 
     def current_revision(self) -> str | None:
