@@ -19,7 +19,11 @@ def when_modal(action, attempts: int = 50):
             if left:
                 QTimer.singleShot(20, lambda: poll(left - 1))
             return
-        action(dialog)
+        try:
+            action(dialog)
+        except BaseException:
+            dialog.reject()  # never leave a modal dialog blocking the test run
+            raise
 
     QTimer.singleShot(0, poll)
 

@@ -127,3 +127,20 @@ def test_message_box_buttons_are_vietnamese(qtbot):
     box = QMessageBox(QMessageBox.Question, "Hỏi", "Xóa?", QMessageBox.Yes | QMessageBox.No)
     qtbot.addWidget(box)
     assert sorted(b.text().replace("&", "") for b in box.buttons()) == ["Có", "Không"]
+
+
+def test_unexpected_error_in_window_is_explained_not_shown_as_traceback(qtbot, monkeypatch, tmp_path):
+    from khuyenhoc_desktop.errors import UserError as KhError
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    app_module._install_excepthook()
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(("critical", text)))
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(("warning", text)))
+    try:
+        raise ZeroDivisionError("boom")
+    except ZeroDivisionError:
+        sys.excepthook(*sys.exc_info())
+    sys.excepthook(KhError, KhError("Số CCCD phải có đủ 12 chữ số."), None)
+    assert shown[0][0] == "critical" and "lỗi ngoài dự kiến" in shown[0][1] and "boom" not in shown[0][1]
+    assert shown[1] == ("warning", "Số CCCD phải có đủ 12 chữ số.")

@@ -364,3 +364,42 @@ def test_home_page_counts(window):
     assert "Hội Khuyến học" in home.title.text()
     with_lists = lists.KINDS.keys()
     assert set(with_lists) <= {k for k, _ in NAVIGATION}
+
+
+def test_enter_edits_and_delete_key_asks_first(window, qtbot, db):
+    from PySide6.QtTest import QTest
+
+    page = window.show_page("hamlets")
+    page.table.setFocus()
+    page.table.selectRow(0)
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    seen = []
+    when_modal(lambda d: (seen.append(d.windowTitle()), d.reject()))
+    QTest.keyClick(page.table, Qt.Key_Return)
+    assert seen == ["Sửa thôn, tổ dân phố"]
+
+    asked = []
+    when_modal(lambda box: (asked.append(box.text()), box.reject()))
+    page.select_id(window.ids["west"])
+    page.table.setFocus()
+    QTest.keyClick(page.table, Qt.Key_Delete)
+    assert asked and "Thôn Đoài" in asked[0]
+    with db.read() as s:
+        assert s.get(Hamlet, window.ids["west"]) is not None
+
+
+def test_person_picker_finds_without_diacritics(window, qtbot):
+    from khuyenhoc_desktop.ui.dialogs import member_dialog
+
+    dialog = member_dialog(window.ctx, None, window)
+    qtbot.addWidget(dialog)
+    picker = dialog.widgets["person_id"]
+    picker.setText("tran dao")
+    picker.textEdited.emit("tran dao")
+    picker._timer.timeout.emit()
+    labels = picker._model.stringList()
+    assert labels == ["Trần Thị Đào (1982, Thôn Đoài)"]
+    picker.completer().activated.emit(labels[0])
+    assert picker.record_id is not None and picker.text() == labels[0]
+    picker.textEdited.emit("x")
+    assert picker.record_id is None

@@ -129,6 +129,28 @@ def self_test(window) -> int:
     return 0 if not failures else 1
 
 
+def _install_excepthook() -> None:
+    """An error in a slot is logged and explained in Vietnamese; the program keeps running."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from khuyenhoc_desktop.logs import log
+    from khuyenhoc_desktop.paths import log_path
+
+    def hook(kind, value, tb) -> None:
+        if issubclass(kind, UserError):
+            QMessageBox.warning(QApplication.activeWindow(), APP_NAME, str(value))
+            return
+        log.error("unexpected error in the window", exc_info=(kind, value, tb))
+        QMessageBox.critical(
+            QApplication.activeWindow(),
+            APP_NAME,
+            "Có lỗi ngoài dự kiến; thao tác vừa rồi chưa được lưu. Dữ liệu đã lưu trước đó không bị ảnh hưởng.\n\n"
+            f"Chi tiết đã ghi vào {log_path()}.",
+        )
+
+    sys.excepthook = hook
+
+
 def run(db_path: str | None = None, demo: bool = False, self_test_mode: bool = False) -> int:
     if self_test_mode:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -145,6 +167,8 @@ def run(db_path: str | None = None, demo: bool = False, self_test_mode: bool = F
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "khuyenhoc-256.png")))
     install_translations(app)
     load_bundled_fonts()
+    if not self_test_mode:
+        _install_excepthook()
     controller = Controller(app)
     if demo and not db_path:
         if self_test_mode:

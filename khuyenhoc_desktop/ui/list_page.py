@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,6 +22,18 @@ from khuyenhoc_desktop.ui.dialogs import confirm_delete, open_editor
 from khuyenhoc_desktop.ui.table_model import PagedTableModel
 
 SEARCH_PLACEHOLDER = "Gõ tên, không cần dấu…"
+
+
+class ListTable(QTableView):
+    """The list's table; Del asks to delete the selected row."""
+
+    delete_requested = Signal()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key_Delete and not event.modifiers():
+            self.delete_requested.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class ListPage(QWidget):
@@ -75,9 +87,11 @@ class ListPage(QWidget):
         filters.addWidget(self.hamlet_filter, 1)
         filters.addWidget(self.status_filter, 1)
 
-        self.table = QTableView()
+        self.table = ListTable()
+        self.table.delete_requested.connect(self.delete)
         self.table.setModel(self.model)
         self.table.horizontalHeader().setSectionsClickable(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSortIndicatorShown(False)
         self.table.horizontalHeader().sectionClicked.connect(self._header_clicked)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)

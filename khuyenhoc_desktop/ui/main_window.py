@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -113,10 +113,6 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         for action in (self.action_new, self.action_edit, self.action_delete, self.action_search):
             toolbar.addAction(action)
-
-        for page in self.pages.values():
-            if isinstance(page, ListPage):
-                QShortcut(QKeySequence.Delete, page.table, activated=page.delete, context=Qt.WidgetShortcut)
 
     def current_page(self) -> QWidget:
         return self.stack.currentWidget()

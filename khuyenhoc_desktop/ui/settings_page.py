@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from khuyenhoc_desktop.services.profile import get_profile
 from khuyenhoc_desktop.ui.profile_dialog import ProfileDialog
 
 MIN_POINT, MAX_POINT = 8, 24
@@ -17,8 +19,14 @@ class SettingsPage(QWidget):
         self.setObjectName("page_settings")
         title = QLabel("Cài đặt")
         title.setObjectName("pageTitle")
+        self.profile_text = QLabel()
+        self.profile_text.setTextFormat(Qt.PlainText)
+        self.profile_text.setWordWrap(True)
         profile_button = QPushButton("Sửa hồ sơ xã…")
         profile_button.clicked.connect(lambda: ProfileDialog(ctx, self).exec())
+        profile_box = QVBoxLayout()
+        profile_box.addWidget(self.profile_text)
+        profile_box.addWidget(profile_button, 0, Qt.AlignLeft)
         self.font_size = QSpinBox()
         self.font_size.setRange(MIN_POINT, MAX_POINT)
         self.font_size.setSuffix(" pt")
@@ -26,21 +34,37 @@ class SettingsPage(QWidget):
         self.font_size.valueChanged.connect(window.set_text_size)
         size_row = QHBoxLayout()
         size_row.addWidget(self.font_size)
-        size_row.addWidget(QLabel("(phím tắt Ctrl+= phóng to, Ctrl+− thu nhỏ)"))
+        size_row.addWidget(QLabel("(phím tắt Ctrl+= phóng to, Ctrl+− thu nhỏ, Ctrl+0 mặc định)"))
         size_row.addStretch()
         db_path = QLabel(str(ctx.db.path))
         db_path.setWordWrap(True)
-        db_path.setTextInteractionFlags(db_path.textInteractionFlags() | db_path.textInteractionFlags().TextSelectableByMouse)
+        db_path.setTextInteractionFlags(Qt.TextSelectableByMouse)
         form = QFormLayout()
-        form.addRow("Hồ sơ xã", profile_button)
+        form.addRow("Hồ sơ xã", profile_box)
         form.addRow("Cỡ chữ", size_row)
         form.addRow("Tệp dữ liệu", db_path)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addStretch()
+        ctx.notifier.profile_changed.connect(self.ensure_loaded)
 
     def ensure_loaded(self) -> None:
         self.font_size.blockSignals(True)
         self.font_size.setValue(self.window_.text_size())
         self.font_size.blockSignals(False)
+        with self.ctx.db.read() as session:
+            profile = get_profile(session)
+        if profile is None:
+            self.profile_text.setText("Chưa thiết lập.")
+            return
+        lines = [
+            profile.association_name,
+            f"{profile.commune_name}, {profile.province_name}",
+            f"Cơ quan cấp trên: {profile.parent_body or '(chưa ghi)'}",
+            f"Nơi nhận báo cáo: {profile.report_to or '(chưa ghi)'}",
+        ]
+        if profile.address or profile.phone:
+            lines.append(" · ".join(x for x in (profile.address, profile.phone, profile.email) if x))
+        lines += [f"{o.title}: {o.name}" for o in profile.officers]
+        self.profile_text.setText("\n".join(lines))
