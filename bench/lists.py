@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import statistics
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -50,7 +51,9 @@ def pct(values: list[float], p: float) -> float:
 def main(path: str) -> None:
     app = QApplication.instance() or QApplication([])
     db = Database(path)
-    ctx = AppContext(db, settings=QSettings(os.devnull, QSettings.IniFormat))
+    # A throwaway settings file: QSettings replaces its file on save, so never point it at /dev/null.
+    settings_dir = tempfile.mkdtemp()
+    ctx = AppContext(db, settings=QSettings(os.path.join(settings_dir, "bench.ini"), QSettings.IniFormat))
     rows = []
 
     def model_queries(query: ListQuery) -> None:
