@@ -63,6 +63,19 @@ def _get(session: Session, model, record_id: int | None, what: str):
     return record
 
 
+def _checked_record(session: Session, model, form, validate, what: str):
+    """The record a save writes into (existing or new), once the form has passed `validate`."""
+    if errors := validate(session, form):
+        raise ValidationError(errors)
+    return _get(session, model, form.id, what) if form.id else model()
+
+
+def _stored(session: Session, record) -> int:
+    session.add(record)
+    session.flush()
+    return record.id
+
+
 def _to_form(form_cls, record, **extra):
     values = {f.name: getattr(record, f.name) for f in fields(form_cls) if hasattr(record, f.name)}
     values.update(extra)
@@ -121,14 +134,10 @@ def validate_hamlet(session: Session, form: HamletForm) -> dict[str, str]:
 
 
 def save_hamlet(session: Session, form: HamletForm) -> int:
-    if errors := validate_hamlet(session, form):
-        raise ValidationError(errors)
-    record = _get(session, Hamlet, form.id, "thôn") if form.id else Hamlet()
+    record = _checked_record(session, Hamlet, form, validate_hamlet, "thôn")
     _apply(record, form)
     record.sort_key, record.search_text = named_keys(form.name, form.former_hamlet, form.former_commune)
-    session.add(record)
-    session.flush()
-    return record.id
+    return _stored(session, record)
 
 
 def load_hamlet(session: Session, hamlet_id: int) -> HamletForm:
@@ -156,15 +165,11 @@ def validate_clan(session: Session, form: ClanForm) -> dict[str, str]:
 
 
 def save_clan(session: Session, form: ClanForm) -> int:
-    if errors := validate_clan(session, form):
-        raise ValidationError(errors)
-    record = _get(session, Clan, form.id, "dòng họ") if form.id else Clan()
+    record = _checked_record(session, Clan, form, validate_clan, "dòng họ")
     _apply(record, form, skip=("id", "hamlet_ids"))
     record.hamlets = [_get(session, Hamlet, hid, "thôn") for hid in dict.fromkeys(form.hamlet_ids)]
     record.sort_key, record.search_text = named_keys(form.name)
-    session.add(record)
-    session.flush()
-    return record.id
+    return _stored(session, record)
 
 
 def load_clan(session: Session, clan_id: int) -> ClanForm:
@@ -213,9 +218,7 @@ def _refresh_household(session: Session, household: Household) -> None:
 
 
 def save_household(session: Session, form: HouseholdForm) -> int:
-    if errors := validate_household(session, form):
-        raise ValidationError(errors)
-    record = _get(session, Household, form.id, "hộ") if form.id else Household()
+    record = _checked_record(session, Household, form, validate_household, "hộ")
     _apply(record, form)
     session.add(record)
     session.flush()
@@ -362,10 +365,8 @@ def _refresh_person_dependents(session: Session, person: Person) -> None:
 
 
 def save_person(session: Session, form: PersonForm) -> int:
-    if errors := validate_person(session, form):
-        raise ValidationError(errors)
+    record = _checked_record(session, Person, form, validate_person, "nhân khẩu")
     bdate, year, _ = _birth(form)
-    record = _get(session, Person, form.id, "nhân khẩu") if form.id else Person()
     _apply(record, form, skip=("id", "birth_date", "birth_year", "cccd"))
     record.birth_date = bdate
     record.birth_year = year
@@ -422,15 +423,11 @@ def validate_organisation(session: Session, form: OrganisationForm) -> dict[str,
 
 
 def save_organisation(session: Session, form: OrganisationForm) -> int:
-    if errors := validate_organisation(session, form):
-        raise ValidationError(errors)
-    record = _get(session, Organisation, form.id, "đơn vị") if form.id else Organisation()
+    record = _checked_record(session, Organisation, form, validate_organisation, "đơn vị")
     _apply(record, form)
     record.head_name = person_name_case(form.head_name)
     record.sort_key, record.search_text = named_keys(form.name, form.head_name, form.address)
-    session.add(record)
-    session.flush()
-    return record.id
+    return _stored(session, record)
 
 
 def load_organisation(session: Session, org_id: int) -> OrganisationForm:
@@ -476,9 +473,7 @@ def validate_branch(session: Session, form: BranchForm) -> dict[str, str]:
 
 
 def save_branch(session: Session, form: BranchForm) -> int:
-    if errors := validate_branch(session, form):
-        raise ValidationError(errors)
-    record = _get(session, Branch, form.id, "chi hội") if form.id else Branch()
+    record = _checked_record(session, Branch, form, validate_branch, "chi hội")
     keep = _BRANCH_BASE.get(form.kind, (None,))[0]
     for attr in ("hamlet_id", "organisation_id", "clan_id"):
         if attr != keep:
@@ -487,9 +482,7 @@ def save_branch(session: Session, form: BranchForm) -> int:
     record.founded_on = parse_date(form.founded_on)
     record.head_name = person_name_case(form.head_name)
     record.sort_key, record.search_text = named_keys(form.name, form.head_name)
-    session.add(record)
-    session.flush()
-    return record.id
+    return _stored(session, record)
 
 
 def load_branch(session: Session, branch_id: int) -> BranchForm:
@@ -549,17 +542,13 @@ def _refresh_member(member: Member, person: Person) -> None:
 
 
 def save_member(session: Session, form: MemberForm) -> int:
-    if errors := validate_member(session, form):
-        raise ValidationError(errors)
-    record = _get(session, Member, form.id, "hội viên") if form.id else Member()
+    record = _checked_record(session, Member, form, validate_member, "hội viên")
     _apply(record, form, skip=("id", "join_date", "leave_date", "card_number"))
     record.card_number = form.card_number or None
     record.join_date = parse_date(form.join_date)
     record.leave_date = parse_date(form.leave_date) if form.status != "active" else None
     _refresh_member(record, session.get(Person, form.person_id))
-    session.add(record)
-    session.flush()
-    return record.id
+    return _stored(session, record)
 
 
 def load_member(session: Session, member_id: int) -> MemberForm:
@@ -608,9 +597,7 @@ def save_dues(session: Session, form: DuesForm) -> int:
         paid_on=parse_date(form.paid_on),
         note=form.note,
     )
-    session.add(record)
-    session.flush()
-    return record.id
+    return _stored(session, record)
 
 
 def dues_of(session: Session, member_id: int) -> list[tuple[int, str, int, str, str]]:
