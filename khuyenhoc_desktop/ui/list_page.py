@@ -52,7 +52,7 @@ class ListPage(QWidget):
         self.search.setPlaceholderText(SEARCH_PLACEHOLDER)
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Tìm kiếm")
-        self._search_timer = QTimer(self, singleShot=True, interval=120)
+        self._search_timer = QTimer(self, singleShot=True, interval=50)
         self._search_timer.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
 
@@ -185,6 +185,7 @@ class ListPage(QWidget):
         if "hamlets" in kinds:
             self._fill_hamlets()
         if self.kind_key in kinds:
+            self.model.invalidate_total()
             self.apply_filters()
 
     # ---- selection and actions

@@ -34,18 +34,26 @@ class PagedTableModel(QAbstractTableModel):
         self.ids: list[int] | None = None
         self.matches = 0
         self.total = 0
+        self._total_known = False
         self._blocks: OrderedDict[int, list[tuple[int, tuple[str, ...]]]] = OrderedDict()
         self._align = [int(Qt.AlignRight | Qt.AlignVCenter) if c.numeric else None for c in self.spec.columns]
 
     # ---- loading
     def set_query(self, query: ListQuery) -> None:
+        """A new search, filter or order: the data is the same, so the total is kept."""
         self.query = query
-        self.reload()
+        self.reload(recount=not self._total_known)
 
-    def reload(self) -> None:
+    def invalidate_total(self) -> None:
+        """Records were added or deleted: count them again on the next load."""
+        self._total_known = False
+
+    def reload(self, recount: bool = True) -> None:
         self.beginResetModel()
         with self.ctx.db.read() as session:
-            self.total = total_count(session, self.spec.key)
+            if recount:
+                self.total = total_count(session, self.spec.key)
+                self._total_known = True
             if name_ordered(self.query):
                 self.ids = None
                 self.matches = count_rows(session, self.query)
