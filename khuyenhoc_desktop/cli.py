@@ -60,14 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=VietnameseArgumentParser)
 
     p = sub.add_parser("list", help="in một danh sách như trang danh sách")
-    p.add_argument("kind", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS))
-    p.add_argument("--search", default="", help="tìm như ô Tìm kiếm (không cần dấu)")
-    p.add_argument("--hamlet", help="chỉ thôn, tổ dân phố này (tên)")
-    p.add_argument("--status", help="lọc theo loại/trạng thái (mã)")
-    p.add_argument("--sort", help="sắp xếp theo cột (mã cột)")
-    p.add_argument("--desc", action="store_true", help="sắp xếp giảm dần")
+    add_list_arguments(p)
     p.add_argument("--format", choices=["text", "json", "csv"], default="text")
-    _add_db(p)
 
     p = sub.add_parser("stats", help="hồ sơ xã và số lượng mọi danh sách")
     p.add_argument("--format", choices=["text", "json"], default="text")
@@ -77,10 +71,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--households", type=int, default=300)
     p.add_argument("--seed", type=int, default=1)
     _add_db(p)
+
+    from khuyenhoc_desktop import cli_export, cli_import
+
+    cli_import.add_parser(sub)
+    cli_export.add_parser(sub)
     return parser
 
 
-def _open_db(path: str | None, *, must_exist: bool = True):
+def add_list_arguments(parser: argparse.ArgumentParser) -> None:
+    """KIND and the filters of a list page, shared by `list` and `export`."""
+    from khuyenhoc_desktop.services.lists import KINDS
+
+    parser.add_argument("kind", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS))
+    parser.add_argument("--search", default="", help="tìm như ô Tìm kiếm (không cần dấu)")
+    parser.add_argument("--hamlet", help="chỉ thôn, tổ dân phố này (tên)")
+    parser.add_argument("--status", help="lọc theo loại/trạng thái (mã)")
+    parser.add_argument("--sort", help="sắp xếp theo cột (mã cột)")
+    parser.add_argument("--desc", action="store_true", help="sắp xếp giảm dần")
+    _add_db(parser)
+
+
+def list_query(session, args):
+    """The ListQuery that `add_list_arguments` describes, checked, with Vietnamese errors."""
+    from khuyenhoc_desktop.services.lists import ListQuery, find_hamlet, kind
+
+    spec = kind(args.kind)
+    if args.hamlet and spec.hamlet_column is None:
+        raise UserError(f"Danh sách {spec.title} không lọc được theo thôn, tổ dân phố; bỏ --hamlet.")
+    hamlet_id = find_hamlet(session, args.hamlet) if args.hamlet else None
+    if args.status and args.status not in spec.statuses:
+        raise UserError(
+            f"Trạng thái '{args.status}' không có; chọn một trong: {', '.join(spec.statuses) or '(không có)'}."
+        )
+    if args.sort:
+        spec.column(args.sort)
+    return ListQuery(args.kind, args.search, hamlet_id, args.status, args.sort, args.desc)
+
+
+def open_db(path: str | None, *, must_exist: bool = True):
     """Commands that only read refuse a missing file instead of creating an empty one."""
     from khuyenhoc_desktop.paths import default_db_path
     from khuyenhoc_desktop.storage.database import Database
@@ -96,21 +125,10 @@ def _print(text: str) -> None:
 
 
 def cmd_list(args) -> int:
-    from khuyenhoc_desktop.services.lists import ListQuery, as_table, find_hamlet, kind
+    from khuyenhoc_desktop.services.lists import as_table, kind
 
-    with _open_db(args.db) as db, db.read() as session:
-        spec = kind(args.kind)
-        if args.hamlet and spec.hamlet_column is None:
-            raise UserError(f"Danh sách {spec.title} không lọc được theo thôn, tổ dân phố; bỏ --hamlet.")
-        hamlet_id = find_hamlet(session, args.hamlet) if args.hamlet else None
-        if args.status and args.status not in spec.statuses:
-            raise UserError(
-                f"Trạng thái '{args.status}' không có; chọn một trong: {', '.join(spec.statuses) or '(không có)'}."
-            )
-        if args.sort:
-            spec.column(args.sort)
-        query = ListQuery(args.kind, args.search, hamlet_id, args.status, args.sort, args.desc)
-        columns, rows = as_table(session, query)
+    with open_db(args.db) as db, db.read() as session:
+        columns, rows = as_table(session, list_query(session, args))
     if args.format == "json":
         _print(json.dumps(rows, ensure_ascii=False, indent=1))
     elif args.format == "csv":
@@ -122,14 +140,14 @@ def cmd_list(args) -> int:
         _print("  ".join(c.header.ljust(w) for c, w in zip(columns, widths)))
         for row in rows:
             _print("  ".join(c.text(row[c.key]).ljust(w) for c, w in zip(columns, widths)))
-        _print(f"({len(rows)} {spec.noun})")
+        _print(f"({len(rows)} {kind(args.kind).noun})")
     return EXIT_OK
 
 
 def cmd_stats(args) -> int:
     from khuyenhoc_desktop.services.stats import commune_stats
 
-    with _open_db(args.db) as db, db.read() as session:
+    with open_db(args.db) as db, db.read() as session:
         stats = commune_stats(session)
     if args.format == "json":
         _print(json.dumps(stats, ensure_ascii=False, indent=1))
@@ -146,7 +164,7 @@ def cmd_demo(args) -> int:
 
     if args.households < 1 or args.households > 200_000:
         raise UserError("Số hộ phải từ 1 đến 200.000.")
-    with _open_db(args.db, must_exist=False) as db:
+    with open_db(args.db, must_exist=False) as db:
         summary = build_demo(db, households=args.households, seed=args.seed)
     _print(
         f"Đã tạo xã mẫu: {summary['households']} hộ, {summary['persons']} nhân khẩu, "
@@ -168,7 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     try:
         args = build_parser().parse_args(argv)
-        handler = {"list": cmd_list, "stats": cmd_stats, "demo": cmd_demo}.get(args.command)
+        from khuyenhoc_desktop import cli_export, cli_import
+
+        handlers = {"list": cmd_list, "stats": cmd_stats, "demo": cmd_demo,
+                    "import": cli_import.run, "export": cli_export.run}
+        handler = handlers.get(args.command)
         return handler(args) if handler else _run_gui(args)
     except UserError as exc:
         sys.stderr.write(f"Lỗi: {exc}\n")

@@ -39,3 +39,12 @@ def default_db_path() -> Path:
 
 def log_path() -> Path:
     return Path(platformdirs.user_log_dir(APP_ID, appauthor=False)) / "khuyenhoc.log"
+
+
+def exports_dir() -> Path:
+    """Default folder for exported files: the project's `exports/` when run from a source
+    checkout, otherwise "Khuyến Học" in the user's Documents, where an officer looks first."""
+    source = PACKAGE_DIR.parent / "exports"
+    if not getattr(sys, "frozen", False) and source.is_dir():
+        return source
+    return Path(platformdirs.user_documents_dir()) / "Khuyến Học"

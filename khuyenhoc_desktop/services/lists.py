@@ -76,6 +76,8 @@ class ListKind:
     status_label: str = ""
     empty_text: str = ""
     post: Callable[[Session, dict[int, dict]], None] | None = None
+    # Appended to the page's columns in Excel exports, so that an export imports back.
+    export_extra: tuple[Column, ...] = ()
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -105,6 +107,7 @@ _BranchClan = aliased(Clan)
 _MemberPerson = aliased(Person)
 _MemberHousehold = aliased(Household)
 _MemberHamlet = aliased(Hamlet)
+_HouseholdHead = aliased(Person)
 
 _household_count = (
     select(func.count(Household.id)).where(Household.hamlet_id == Hamlet.id).scalar_subquery()
@@ -114,6 +117,11 @@ _clan_household_count = (
 )
 _household_size = (
     select(func.count(Person.id)).where(Person.household_id == Household.id).scalar_subquery()
+)
+_person_household_head = (
+    select(_HouseholdHead.full_name)
+    .where(_HouseholdHead.id == _PersonHousehold.head_person_id)
+    .scalar_subquery()
 )
 _branch_member_count = (
     select(func.count(Member.id))
@@ -180,6 +188,11 @@ KINDS: dict[str, ListKind] = {
             statuses={"poor": "Hộ nghèo", "near_poor": "Hộ cận nghèo", "none": "Không nghèo"},
             status_label="Hoàn cảnh",
             empty_text="Chưa có hộ nào. Bấm Thêm mới hoặc Nhập từ Excel.",
+            export_extra=(
+                Column("head_sex", "Giới tính chủ hộ", _HeadPerson.sex, CODE, codes=vocab.SEXES, width=70),
+                Column("head_birth_year", "Năm sinh chủ hộ", _HeadPerson.birth_year, YEAR, width=70),
+                Column("head_cccd", "Số CCCD chủ hộ", _HeadPerson.cccd, width=110),
+            ),
         ),
         ListKind(
             key="persons",
@@ -206,6 +219,10 @@ KINDS: dict[str, ListKind] = {
             statuses=vocab.SEXES,
             status_label="Giới tính",
             empty_text="Chưa có nhân khẩu nào. Thêm nhân khẩu từ trang Hộ gia đình.",
+            export_extra=(
+                Column("household_code", "Mã hộ", _PersonHousehold.code, width=70),
+                Column("household_head", "Chủ hộ", _person_household_head, width=180),
+            ),
         ),
         ListKind(
             key="clans",
@@ -296,6 +313,10 @@ KINDS: dict[str, ListKind] = {
             statuses=vocab.MEMBER_STATUSES,
             status_label="Trạng thái",
             empty_text="Chưa có hội viên nào. Bấm Thêm mới để kết nạp hội viên.",
+            export_extra=(
+                Column("cccd", "Số CCCD", _MemberPerson.cccd, width=110),
+                Column("sex", "Giới tính", _MemberPerson.sex, CODE, codes=vocab.SEXES, width=70),
+            ),
         ),
     )
 }
@@ -314,6 +335,8 @@ def _filtered(session: Session, q: ListQuery, stmt: Select, *, dense: bool = Fal
     spec = kind(q.kind)
     table = spec.model.__table__
     dialect = session.get_bind().dialect.name
+    # With another filter the rows are found through it; the matches are only probed.
+    dense = dense or q.hamlet_id is not None or bool(q.status)
     condition = word_prefix_filter(dialect, table, search_terms(q.search), dense=dense)
     if condition is not None:
         stmt = stmt.where(condition)

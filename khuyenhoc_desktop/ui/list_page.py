@@ -22,6 +22,7 @@ from khuyenhoc_desktop.ui.dialogs import confirm_delete, open_editor
 from khuyenhoc_desktop.ui.table_model import PagedTableModel
 
 SEARCH_PLACEHOLDER = "Gõ tên, không cần dấu…"
+IMPORTABLE = ("households", "persons", "members", "organisations", "clans")
 
 
 class ListTable(QTableView):
@@ -76,12 +77,22 @@ class ListPage(QWidget):
         self.delete_button.setToolTip("Xóa dòng đang chọn (Del)")
         self.delete_button.clicked.connect(self.delete)
 
+        self.import_button = QPushButton("Nhập từ Excel")
+        self.import_button.clicked.connect(self.import_excel)
+        self.import_button.setVisible(kind_key in IMPORTABLE)
+        self.export_button = QPushButton("Xuất Excel")
+        self.export_button.setToolTip("Xuất danh sách đang hiển thị (theo tìm kiếm và bộ lọc) ra tệp Excel")
+        self.export_button.clicked.connect(self.export_excel)
+
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch()
         top.addWidget(self.add_button)
         top.addWidget(self.edit_button)
         top.addWidget(self.delete_button)
+        top.addSpacing(12)
+        top.addWidget(self.import_button)
+        top.addWidget(self.export_button)
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
         filters.addWidget(self.hamlet_filter, 1)
@@ -214,6 +225,16 @@ class ListPage(QWidget):
         record_id = self.selected_id()
         if record_id is not None:
             confirm_delete(self, self.ctx, self.kind_key, record_id)
+
+    def import_excel(self) -> None:
+        from khuyenhoc_desktop.ui.import_wizard import ImportWizard
+
+        ImportWizard(self.ctx, self.kind_key, self).exec()
+
+    def export_excel(self) -> None:
+        from khuyenhoc_desktop.ui.export_action import export_list
+
+        export_list(self)
 
     def focus_search(self) -> None:
         self.search.setFocus()

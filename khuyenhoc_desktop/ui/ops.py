@@ -58,8 +58,6 @@ def run_with_progress(
 
     def finish() -> None:
         dialog.close()
-        _running.discard(worker)
-        worker.deleteLater()
 
     def ok(result) -> None:
         finish()
@@ -73,6 +71,8 @@ def run_with_progress(
     worker.finished_ok.connect(ok)
     worker.failed.connect(failed)
     dialog.canceled.connect(lambda: setattr(worker, "cancelled", True))
+    # Freed only once the thread has really ended, never while it is still returning.
+    worker.finished.connect(lambda: (_running.discard(worker), worker.deleteLater()))
     _running.add(worker)
     worker.start()
     return worker
