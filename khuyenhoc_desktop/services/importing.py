@@ -259,6 +259,9 @@ def cccd_text(value) -> tuple[str, str | None]:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     digits = str(value) if isinstance(value, int) else cell_text(value).lstrip("'").replace(" ", "").replace(".", "")
+    if "*" in digits:
+        # A list exported with masked IDs ("0010******56") comes back without them.
+        return "", f"Số CCCD {digits} đã bị che khi xuất; để trống."
     if len(digits) in (10, 11) and digits.isdigit() and digits.zfill(12)[:3] in PROVINCE_CODES:
         fixed = digits.zfill(12)
         return fixed, (f"Số CCCD {digits} chỉ có {len(digits)} chữ số (Excel bỏ số 0 ở đầu khi lưu dạng số); "
@@ -1436,6 +1439,34 @@ class _MembersEngine(_Engine):
                                           "hoặc Thôn để biết là ai.")
         return None, full
 
+    def create_branch(self, name: str) -> int:
+        """A missing branch, attached to what its name points to: a hamlet ("Chi hội Thôn 2"),
+        a school or office ("Chi hội Trường THCS …"), a clan ("Chi hội dòng họ Nguyễn …"), else "other"."""
+        label = _title_case_if_caps(name)
+        bare = _strip_branch_words(name)
+        form = BranchForm(name=label, kind="other")
+        hamlet_ids = self.hamlets.find(bare)
+        if len(hamlet_ids) == 1:
+            if not _words(label).startswith("chi hoi"):
+                form.name = f"Chi hội khuyến học {self.hamlets.names[hamlet_ids[0]]}"
+            form.kind, form.hamlet_id = "hamlet", hamlet_ids[0]
+        else:
+            orgs = [(oid, kind) for oid, oname, kind in self.s.execute(
+                select(Organisation.id, Organisation.name, Organisation.kind)) if _words(oname) == bare]
+            clans = [cid for cid, cname in self.s.execute(select(Clan.id, Clan.name))
+                     if _words(cname) == bare.removeprefix("dong ")]
+            if len(orgs) == 1:
+                form.organisation_id = orgs[0][0]
+                form.kind = "school" if orgs[0][1] == "school" else "office"
+            elif len(clans) == 1:
+                form.kind, form.clan_id = "clan", clans[0]
+        bid = registry.save_branch(self.s, form)
+        self.branches.add(bid, form.name)
+        if form.hamlet_id is not None:
+            self.hamlet_branches.setdefault(form.hamlet_id, []).append(bid)
+        self.created_branches.append(form.name)
+        return bid
+
     def branch_id(self, row: int, v: dict, person_id: int | None) -> int | None | bool:
         name = self.text(v, "branch")
         if not name:
@@ -1456,20 +1487,10 @@ class _MembersEngine(_Engine):
             self.reject(row, "branch", f"Có nhiều chi hội tên '{name}'; hãy ghi rõ hơn.")
             return False
         if self.options.create_missing:
-            hamlet_ids = self.hamlets.find(_strip_branch_words(name))
-            if len(hamlet_ids) == 1:
-                hamlet = hamlet_ids[0]
-                label = _title_case_if_caps(name)
-                if not _words(label).startswith("chi hoi"):
-                    label = f"Chi hội khuyến học {self.hamlets.names[hamlet]}"
-                bid = registry.save_branch(self.s, BranchForm(name=label, kind="hamlet", hamlet_id=hamlet))
-                self.branches.add(bid, label)
-                self.hamlet_branches.setdefault(hamlet, []).append(bid)
-                self.created_branches.append(label)
-                return bid
+            return self.create_branch(name)
         self.missing_branches.setdefault(_title_case_if_caps(name), None)
         self.reject(row, "branch", f"Chưa có chi hội '{name}' trong danh sách; hãy thêm chi hội "
-                                   "(hoặc chọn tạo mới khi nhập, nếu là tên một thôn).")
+                                   "hoặc chọn tạo mới khi nhập.")
         return False
 
     def feed(self, row: int, v: dict) -> None:
