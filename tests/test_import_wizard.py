@@ -49,7 +49,9 @@ def run_wizard(qtbot, wizard, path, *, skip_invalid=False, create_missing=False)
     review = wizard.review
     qtbot.waitUntil(lambda: review.plan is not None, timeout=20000)
     review.skip_invalid.setChecked(skip_invalid)
-    review.create_missing.setChecked(create_missing)
+    if create_missing:
+        review.create_missing.setChecked(True)
+        qtbot.waitUntil(lambda: review.plan is not None, timeout=20000)
     return review
 
 
@@ -63,6 +65,7 @@ def test_wizard_guesses_layout_and_imports(qtbot, ctx, db, tmp_path):
     assert plan.missing_hamlets == ["Thôn Bắc"]
     assert not review.isComplete()
     review.create_missing.setChecked(True)
+    qtbot.waitUntil(lambda: review.plan is not None and not review.plan.rejected, timeout=20000)
     assert review.isComplete()
     wizard.next()
     run = wizard.run_page
@@ -117,3 +120,19 @@ def test_wizard_refuses_a_file_that_is_not_excel(qtbot, ctx, tmp_path):
     wizard.file_page.set_file(str(bad))
     assert not wizard.file_page.isComplete()
     assert wizard.file_page.error.text()
+
+
+def test_wizard_header_row_can_be_chosen_by_hand(qtbot, ctx, tmp_path):
+    path = households_file(tmp_path / "ho.xlsx")
+    wizard = ImportWizard(ctx, "households")
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.set_file(str(path))
+    wizard.next()
+    page = wizard.mapping_page
+    page.header_row.setValue(1)
+    assert wizard.layout_.header_row == 1
+    assert not page.isComplete()
+    page.header_row.setValue(3)
+    assert wizard.layout_.header_row == 3 and page.isComplete()
+    assert page.combos["full_name"].currentText() == "B – HO TEN CHU HO"

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from khuyenhoc_desktop.domain.money import format_count
-from khuyenhoc_desktop.domain.text import fold
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import importing
 from khuyenhoc_desktop.services.lists import kind as list_kind
@@ -226,7 +225,13 @@ class MappingPage(QWizardPage):
     def _header_changed(self) -> None:
         if self._building:
             return
-        self.w.layout_.header_row = self.header_row.value()
+        try:
+            self.w.layout_ = importing.guess_layout(
+                self.w.path, self.w.kind, self.w.layout_.sheet, header_row=self.header_row.value()
+            )
+        except UserError as exc:
+            self.error.setText(str(exc))
+            return
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -327,9 +332,12 @@ class MappingPage(QWizardPage):
         except UserError as exc:
             QMessageBox.warning(self, "Cách ghép cột", str(exc))
             return
-        by_header = {c.header: c.index for c in self.columns}
-        self.w.layout_.mapping = {k: by_header[h] for k, h in saved.items() if h in by_header}
-        self._rebuild()
+        try:
+            self.w.layout_ = importing.guess_layout(self.w.path, self.w.kind, self.w.layout_.sheet, saved=saved)
+        except UserError as exc:
+            QMessageBox.warning(self, "Cách ghép cột", str(exc))
+            return
+        self.initializePage()
 
     def save_mapping(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Lưu cách ghép cột", "cach-ghep-cot.json", "Cách ghép cột (*.json)")
@@ -371,7 +379,7 @@ class ReviewPage(QWizardPage):
         self.create_missing = QCheckBox("Tạo mới các thôn, dòng họ chưa có trong danh sách")
         self.skip_invalid = QCheckBox("Bỏ qua các dòng lỗi, chỉ nhập các dòng hợp lệ")
         self.skip_invalid.toggled.connect(self.completeChanged)
-        self.create_missing.toggled.connect(self.completeChanged)
+        self.create_missing.toggled.connect(self.analyse)
         self.dup_box = QWidget()
         dup_layout = QVBoxLayout(self.dup_box)
         dup_layout.setContentsMargins(0, 0, 0, 0)
@@ -397,12 +405,21 @@ class ReviewPage(QWizardPage):
         self.plan = None
 
     def initializePage(self) -> None:  # noqa: N802
+        self.create_missing.blockSignals(True)
+        self.create_missing.setChecked(False)
+        self.create_missing.blockSignals(False)
+        self.analyse()
+
+    def analyse(self) -> None:
+        """Check the whole file (again, when the user agrees to create what is missing)."""
         self.plan = None
+        self.completeChanged.emit()
         self.summary.setText("Đang kiểm tra…")
+        options = self.options()
 
         def work(progress, cancelled):
             return importing.analyse(self.w.ctx.db, self.w.path, self.w.kind, self.w.layout_,
-                                     progress=progress, cancel=cancelled)
+                                     progress=progress, cancel=cancelled, options=options)
 
         run_with_progress(self, "Đang kiểm tra tệp", work, self.show_plan)
 
@@ -411,7 +428,7 @@ class ReviewPage(QWizardPage):
         self.w.plan = plan
         self.summary.setText(
             f"{format_count(plan.rows)} dòng dữ liệu: {format_count(plan.valid)} hợp lệ, "
-            f"{format_count(len(plan.rejected))} lỗi, {format_count(len(plan.duplicates))} có thể trùng."
+            f"{format_count(len(plan.rejected_rows))} dòng lỗi, {format_count(len(plan.duplicates))} có thể trùng."
         )
         labels = {f.key: f.label for f in importing.fields_for(self.w.kind)}
         issues = [(i, "Lỗi") for i in plan.rejected] + [(i, "Lưu ý") for i in plan.warnings]
@@ -435,23 +452,13 @@ class ReviewPage(QWizardPage):
                 missing.append(f"{label}: " + ", ".join(names))
         self.missing.setText("\n".join(missing))
         self.missing.setVisible(bool(missing))
-        self.create_missing.setVisible(bool(missing))
+        self.create_missing.setVisible(bool(missing) or self.create_missing.isChecked())
         self.skip_invalid.setVisible(bool(plan.rejected))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802
-        """Next is allowed when nothing is wrong, when bad rows are to be skipped, or when the
-        only problems are hamlets, clans or branches the user agrees to create."""
-        if self.plan is None:
-            return False
-        if not self.plan.rejected or self.skip_invalid.isChecked():
-            return True
-        return self.create_missing.isChecked() and all(self._only_missing(i) for i in self.plan.rejected)
-
-    def _only_missing(self, issue) -> bool:
-        names = self.plan.missing_hamlets + self.plan.missing_clans + self.plan.missing_branches
-        message = fold(issue.message)
-        return issue.field in ("hamlet", "clan", "branch") and any(f"'{fold(n)}'" in message for n in names)
+        """Next once checked, if nothing is wrong or the user chose to skip the bad rows."""
+        return self.plan is not None and (not self.plan.rejected or self.skip_invalid.isChecked())
 
     def options(self):
         return importing.ImportOptions(
@@ -500,6 +507,8 @@ class RunPage(QWizardPage):
         ]
         if self.w.kind == "households":
             lines.insert(3, f"Nhân khẩu thêm mới: {format_count(result.persons_added)}")
+        if not result.written:
+            lines[0] = "Chưa lưu gì: tệp có dòng lỗi."
         self.summary.setText("\n".join(lines))
         self.save_rejected.setVisible(bool(result.rejected))
         self.w.ctx.changed(self.w.kind, "households", "persons", "hamlets", "clans", "members", "branches", "organisations")
