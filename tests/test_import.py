@@ -746,14 +746,14 @@ def test_members_import(db, hamlets, tmp_path):
     by_row = {i.row: i.message for i in result.rejected}
     assert by_row == {
         4: "Hội viên đã thôi hoặc đã mất cần có ngày thôi.",
-        5: "Chưa có chi hội 'Chi hội Thôn Tây' trong danh sách; hãy thêm chi hội (hoặc chọn tạo mới khi nhập, "
-           "nếu là tên một thôn).",
-        6: "Chưa có chi hội 'Chi hội Trường Tiểu học' trong danh sách; hãy thêm chi hội (hoặc chọn tạo mới khi "
-           "nhập, nếu là tên một thôn).",
+        5: "Chưa có chi hội 'Chi hội Thôn Tây' trong danh sách; hãy thêm chi hội hoặc chọn tạo mới "
+           "khi nhập.",
+        6: "Chưa có chi hội 'Chi hội Trường Tiểu học' trong danh sách; hãy thêm chi hội hoặc chọn tạo mới "
+           "khi nhập.",
         7: "Không tìm thấy nhân khẩu Hoàng Văn Xa (sinh năm 1990) trong danh sách; hãy nhập hộ gia đình trước "
            "hoặc kiểm tra họ tên, năm sinh.",
-        9: "Chưa có chi hội 'Chi hội Thôn Tây' trong danh sách; hãy thêm chi hội (hoặc chọn tạo mới khi nhập, "
-           "nếu là tên một thôn).",
+        9: "Chưa có chi hội 'Chi hội Thôn Tây' trong danh sách; hãy thêm chi hội hoặc chọn tạo mới "
+           "khi nhập.",
     }
     assert [(d.row, d.reason, d.action) for d in result.duplicates] == [(8, "Phạm Văn Em đã là hội viên", "skip")]
     assert [(w.row, w.message) for w in result.warnings] == [
@@ -768,15 +768,17 @@ def test_members_import(db, hamlets, tmp_path):
     # again, creating the hamlet's branch, merging the one already there
     result = im.run_import(db, path, "members", layout,
                            im.ImportOptions(skip_invalid=True, create_missing=True, duplicates="merge"))
-    assert result.created_branches == ["Chi hội Thôn Tây"]
+    assert result.created_branches == ["Chi hội Thôn Tây", "Chi hội Trường Tiểu học"]
     by_row = {i.row: i.message for i in result.rejected}
     assert by_row[9] == "Số thẻ KH-1 đã cấp cho hội viên khác."
-    assert 5 not in by_row and 6 in by_row
+    assert 5 not in by_row and 6 not in by_row
     members = {m["full_name"]: m for m in table(db, "members")}
     assert members["Lê Văn Cường"]["branch"] == "Chi hội Thôn Tây"
     assert members["Phạm Văn Em"]["card_number"] == "KH-6"  # merged
     with db.read() as s:
         assert s.scalar(select(Branch.hamlet_id).where(Branch.name == "Chi hội Thôn Tây")) == hamlets["Thôn Tây"]
+        # no school of that name in the registry: the branch is kept, as "other"
+        assert s.scalar(select(Branch.kind).where(Branch.name == "Chi hội Trường Tiểu học")) == "other"
     assert hid
 
 
