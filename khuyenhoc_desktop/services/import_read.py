@@ -7,6 +7,7 @@ Nothing here touches the database; `importing.py` builds on it.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import datetime as dt
 import json
 import re
@@ -375,17 +376,17 @@ def convert(text: str, encoding: str | None) -> str:
 
 
 # ---------------------------------------------------------------- opening files
-class _Book:
+class _Book(ABC):
     """One open workbook: sheet names and rows as lists of Python values (1-based row numbers)."""
 
-    def sheet_names(self) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def sheet_names(self) -> list[str]: ...
 
-    def row_count(self, sheet: str) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def row_count(self, sheet: str) -> int: ...
 
-    def rows(self, sheet: str) -> Iterator[tuple[int, list]]:
-        raise NotImplementedError
+    @abstractmethod
+    def rows(self, sheet: str) -> Iterator[tuple[int, list]]: ...
 
     def close(self) -> None:
         pass

@@ -13,6 +13,7 @@ Reading the file (formats, header row, column guessing, legacy encodings) is in 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import copy
 import datetime as dt
 import re
@@ -462,7 +463,7 @@ class _Regroup(Exception):
     """The rows of one household are not next to each other: read again, grouping by code."""
 
 
-class _Engine:
+class _Engine(ABC):
     """Reads, checks and (when `write`) stores one file, inside the caller's session."""
 
     def __init__(self, session: Session, path: Path, kind: str, layout: Layout, options: ImportOptions,
@@ -617,8 +618,8 @@ class _Engine:
     def first_pass(self, book, total: int) -> None:
         pass
 
-    def feed(self, row: int, values: dict) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def feed(self, row: int, values: dict) -> None: ...
 
     def finish(self) -> None:
         pass
@@ -1637,8 +1638,8 @@ class _SmallEngine(_Engine):
         self.seen.setdefault(key, (row, rid))
         self.added += 1
 
-    def save(self, form) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def save(self, form) -> int: ...
 
     def merge(self, row: int, rid: int, new) -> None:
         form = self.load(rid)
