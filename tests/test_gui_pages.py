@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import select
 
+from khuyenhoc_desktop.domain.dates import today
 from khuyenhoc_desktop.services import lists
 from khuyenhoc_desktop.storage.models import Branch, Clan, DuesPayment, Hamlet, Household, Member, Organisation, Person
 from khuyenhoc_desktop.ui.context import AppContext
@@ -257,7 +258,13 @@ def test_branches_page(window, qtbot, db):
 
     def add(dialog):
         fill(dialog, name="Chi hội Trường Tiểu học", kind="Trường học", founded_on="02/10/2015")
-        dialog.widgets["organisation_id"].setCurrentIndex(dialog.widgets["organisation_id"].findData(window.ids["school"]))
+        picker = dialog.widgets["organisation_id"]
+        picker.setText("dong son")
+        picker.textEdited.emit("dong son")
+        picker._timer.timeout.emit()
+        assert picker._model.stringList() == ["Trường Tiểu học Đông Sơn"]
+        picker.completer().activated.emit("Trường Tiểu học Đông Sơn")
+        assert picker.record_id == window.ids["school"]
         dialog.save()
 
     when_modal(add)
@@ -282,7 +289,7 @@ def test_members_page_with_dues(window, qtbot, db):
     def add(dialog):
         dialog.widgets["person_id"].set_record(_person(db, "Đào"), "Trần Thị Đào")
         fill(dialog, card_number="KH-002", join_date="15/05/2021")
-        dialog.widgets["branch_id"].setCurrentIndex(dialog.widgets["branch_id"].findData(window.ids["branch"]))
+        dialog.widgets["branch_id"].set_record(window.ids["branch"], "Chi hội Thôn Đông")
         dialog.save()
 
     when_modal(add)
@@ -291,6 +298,9 @@ def test_members_page_with_dues(window, qtbot, db):
     assert visible_texts(page) == ["Trần Thị Đào"]
 
     def edit(dialog):
+        assert dialog.widgets["branch_id"].text() == "Chi hội Thôn Đông"
+        assert dialog.widgets["person_id"].text() == "Trần Thị Đào"
+
         def dues(d):
             fill(d, period="2026", amount="24.000", paid_on="10/01/2026")
             d.save()
@@ -362,6 +372,7 @@ def test_home_page_counts(window):
     assert home.values["households"].text() == "2"
     assert home.values["persons"].text() == "3"
     assert "Hội Khuyến học" in home.title.text()
+    assert home.members_line.text().endswith(f"chưa đóng hội phí năm {today().year}: 1 hội viên.")
     with_lists = lists.KINDS.keys()
     assert set(with_lists) <= {k for k, _ in NAVIGATION}
 

@@ -795,7 +795,9 @@ def test_person_choices_and_options(town):
             (town["child"], "Nguyễn Văn Bình (2008, Thôn Đông)"),
         ]
         assert registry.person_choices(s, "binh") == [(town["child"], "Nguyễn Văn Bình (2008, Thôn Đông)")]
-        assert [name for _, name in registry.options(s, Clan)] == ["Họ Bùi", "Họ Đặng", "Họ Vũ"]
+        assert [name for _, name in registry.named_choices(s, "clans", "")] == ["Họ Bùi", "Họ Đặng", "Họ Vũ"]
+        assert [name for _, name in registry.named_choices(s, "clans", "dang")] == ["Họ Đặng"]
+        assert registry.name_of(s, "clans", None) == ""
         assert registry.person_label(s, town["head"]) == "Nguyễn Văn An"
         assert registry.person_label(s, None) == ""
 

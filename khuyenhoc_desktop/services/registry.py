@@ -748,9 +748,23 @@ def person_label(session: Session, person_id: int | None) -> str:
     return person.full_name if person else ""
 
 
-def options(session: Session, model) -> list[tuple[int, str]]:
-    """(id, name) of clans, organisations or branches for drop-down lists, in name order."""
-    return [(i, name) for i, name in session.execute(select(model.id, model.name).order_by(model.sort_key))]
+_NAMED = {"clans": Clan, "organisations": Organisation, "branches": Branch}
+
+
+def named_choices(session: Session, kind: str, search: str, limit: int = 50) -> list[tuple[int, str]]:
+    """(id, name) of clans, organisations or branches for a picker, found and ordered as the
+    list page finds them, a few at a time (a commune may have hundreds)."""
+    from khuyenhoc_desktop.services.lists import ListQuery, row_ids
+
+    model = _NAMED[kind]
+    ids = row_ids(session, ListQuery(kind, search=search))[:limit]
+    names = {i: name for i, name in session.execute(select(model.id, model.name).where(model.id.in_(ids)))}
+    return [(i, names[i]) for i in ids]
+
+
+def name_of(session: Session, kind: str, record_id: int | None) -> str:
+    record = session.get(_NAMED[kind], record_id) if record_id is not None else None
+    return record.name if record else ""
 
 
 def members_without_dues(session: Session, period: str) -> int:

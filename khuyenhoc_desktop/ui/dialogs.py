@@ -22,7 +22,6 @@ from khuyenhoc_desktop.domain.text import split_full_name
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import registry as reg
 from khuyenhoc_desktop.services.lists import hamlet_choices
-from khuyenhoc_desktop.storage.models import Branch, Clan, Organisation
 from khuyenhoc_desktop.ui.forms import Field, FormDialog
 from khuyenhoc_desktop.ui.widgets import RowsModel
 
@@ -42,10 +41,6 @@ def _household_choices_by_id(session, household_id) -> str:
         return ""
     row = fetch_rows(session, "households", [household_id]).get(household_id)
     return f"Hộ {row['head'] or row['code']} ({row['hamlet']})" if row else ""
-
-
-def _person_label(session, person_id) -> str:
-    return reg.person_label(session, person_id)
 
 
 def name_fields(prefix: str = "") -> list[Field]:
@@ -98,11 +93,15 @@ def hamlet_dialog(ctx, record_id, parent):
     return FormDialog(ctx, title, fields, form, reg.save_hamlet, ("hamlets",), parent, reg.validate_hamlet)
 
 
-class _PickerDialog(FormDialog):
-    def picker_label(self, session, field, value) -> str:
-        if field.name == "household_id":
-            return _household_choices_by_id(session, value)
-        return _person_label(session, value)
+def _named_picker(name: str, label: str, kind: str, placeholder: str, required: bool = False) -> Field:
+    """A clan, organisation or branch chosen by typing part of its name."""
+    return Field(name, label, "picker", lambda s, text: reg.named_choices(s, kind, text),
+                 placeholder=placeholder, required=required, label_of=lambda s, i: reg.name_of(s, kind, i))
+
+
+def _person_picker(name: str, label: str, placeholder: str, required: bool = False) -> Field:
+    return Field(name, label, "picker", reg.person_choices, placeholder=placeholder, required=required,
+                 label_of=reg.person_label)
 
 
 def clan_dialog(ctx, record_id, parent):
@@ -110,12 +109,12 @@ def clan_dialog(ctx, record_id, parent):
         form = reg.load_clan(s, record_id) if record_id else reg.ClanForm()
     fields = [
         Field("name", "Tên dòng họ", required=True, placeholder="ví dụ Họ Nguyễn Văn"),
-        Field("head_person_id", "Trưởng họ", "picker", reg.person_choices, placeholder="gõ tên để tìm"),
+        _person_picker("head_person_id", "Trưởng họ", "gõ tên để tìm"),
         Field("hamlet_ids", "Các thôn có dòng họ", "checklist", hamlet_choices),
         Field("note", "Ghi chú", "multiline"),
     ]
     title = "Sửa dòng họ" if record_id else "Thêm dòng họ"
-    return _PickerDialog(ctx, title, fields, form, reg.save_clan, ("clans",), parent, reg.validate_clan)
+    return FormDialog(ctx, title, fields, form, reg.save_clan, ("clans",), parent, reg.validate_clan)
 
 
 def organisation_dialog(ctx, record_id, parent):
@@ -160,8 +159,8 @@ def branch_dialog(ctx, record_id, parent):
         Field("name", "Tên chi hội", required=True, placeholder="ví dụ Chi hội khuyến học Thôn Đông"),
         Field("kind", "Theo", "choice", vocab.BRANCH_KINDS),
         Field("hamlet_id", "Thôn, tổ dân phố", "ref", hamlet_choices, blank="(chọn)"),
-        Field("organisation_id", "Trường, cơ quan", "ref", lambda s: reg.options(s, Organisation), blank="(chọn)"),
-        Field("clan_id", "Dòng họ", "ref", lambda s: reg.options(s, Clan), blank="(chọn)"),
+        _named_picker("organisation_id", "Trường, cơ quan", "organisations", "gõ tên trường, cơ quan để tìm"),
+        _named_picker("clan_id", "Dòng họ", "clans", "gõ tên dòng họ để tìm"),
         Field("head_name", "Chi hội trưởng"),
         Field("founded_on", "Ngày thành lập", "date"),
         Field("note", "Ghi chú", "multiline"),
@@ -171,7 +170,7 @@ def branch_dialog(ctx, record_id, parent):
 
 
 # ---------------------------------------------------------------- persons
-class PersonDialog(_PickerDialog):
+class PersonDialog(FormDialog):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         connect_name_split(self)
@@ -189,7 +188,8 @@ def person_fields(with_household: bool) -> list[Field]:
         Field("phone", "Điện thoại"),
     ]
     if with_household:
-        fields.append(Field("household_id", "Thuộc hộ", "picker", _household_choices, placeholder="gõ tên chủ hộ để tìm"))
+        fields.append(Field("household_id", "Thuộc hộ", "picker", _household_choices, placeholder="gõ tên chủ hộ để tìm",
+                            label_of=_household_choices_by_id))
     return fields + [Field("note", "Ghi chú", "multiline")]
 
 
@@ -211,7 +211,7 @@ class NewHouseholdDialog(FormDialog):
         fields = [
             Field("code", "Mã hộ", placeholder="nếu xã có đánh số hộ"),
             Field("hamlet_id", "Thôn, tổ dân phố", "ref", hamlet_choices, blank="(chọn)", required=True),
-            Field("clan_id", "Dòng họ", "ref", lambda s: reg.options(s, Clan), blank="(không)"),
+            _named_picker("clan_id", "Dòng họ", "clans", "gõ tên dòng họ để tìm; để trống nếu không"),
             Field("address", "Địa chỉ"),
             Field("poverty", "Hoàn cảnh", "choice", vocab.POVERTY),
             Field("note", "Ghi chú", "multiline"),
@@ -253,7 +253,7 @@ class HouseholdDialog(FormDialog):
         fields = [
             Field("code", "Mã hộ"),
             Field("hamlet_id", "Thôn, tổ dân phố", "ref", hamlet_choices, blank="(chọn)", required=True),
-            Field("clan_id", "Dòng họ", "ref", lambda s: reg.options(s, Clan), blank="(không)"),
+            _named_picker("clan_id", "Dòng họ", "clans", "gõ tên dòng họ để tìm; để trống nếu không"),
             Field("head_person_id", "Chủ hộ", "ref", self._members_of(record_id), blank="(chưa chọn)"),
             Field("address", "Địa chỉ"),
             Field("poverty", "Hoàn cảnh", "choice", vocab.POVERTY),
@@ -324,15 +324,15 @@ def household_dialog(ctx, record_id, parent):
 
 
 # ---------------------------------------------------------------- members
-class MemberDialog(_PickerDialog):
+class MemberDialog(FormDialog):
     """A member, and (once saved) the dues they paid."""
 
     def __init__(self, ctx, record_id, parent):
         with ctx.db.read() as s:
             form = reg.load_member(s, record_id) if record_id else reg.MemberForm(join_date=format_date(today()))
         fields = [
-            Field("person_id", "Người", "picker", reg.person_choices, placeholder="gõ tên để tìm trong nhân khẩu", required=True),
-            Field("branch_id", "Chi hội", "ref", lambda s: reg.options(s, Branch), blank="(chọn)", required=True),
+            _person_picker("person_id", "Người", "gõ tên để tìm trong nhân khẩu", required=True),
+            _named_picker("branch_id", "Chi hội", "branches", "gõ tên chi hội để tìm", required=True),
             Field("card_number", "Số thẻ hội viên"),
             Field("join_date", "Ngày vào hội", "date"),
             Field("status", "Trạng thái", "choice", vocab.MEMBER_STATUSES),

@@ -37,7 +37,8 @@ class Field:
     name: str
     label: str
     widget: str = "text"  # text, multiline, choice, ref, date, picker, checklist, money, section
-    options: object = None  # dict for choice; callable(session) for ref/checklist; callable(text) for picker
+    options: object = None  # dict for choice; callable(session) for ref/checklist; callable(session, text) for picker
+    label_of: Callable | None = None  # picker: callable(session, id) -> the label of a saved value
     blank: str | None = None
     placeholder: str = ""
     required: bool = False
@@ -199,8 +200,7 @@ class FormDialog(QDialog):
                 item.setCheckState(Qt.Checked if item.data(Qt.UserRole) in chosen else Qt.Unchecked)
 
     def picker_label(self, session, field: Field, value) -> str:
-        """Label shown in a picker for an existing value; dialogs with pickers override this."""
-        return ""
+        return field.label_of(session, value) if field.label_of and value is not None else ""
 
     def load(self, form) -> None:
         with self.ctx.db.read() as session:

@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from khuyenhoc_desktop.domain.money import format_count, format_money
+from khuyenhoc_desktop.domain.dates import today
+from khuyenhoc_desktop.services.registry import members_without_dues
 from khuyenhoc_desktop.services.stats import commune_stats
 
 TILES = [
@@ -79,9 +81,13 @@ class HomePage(QWidget):
             self.subtitle.setText("Vào Cài đặt → Hồ sơ xã để chọn tỉnh, xã và tên hội.")
         for key, label in self.values.items():
             label.setText(format_count(counts[key]))
+        year = today().year
+        with self.ctx.db.read() as session:
+            unpaid = members_without_dues(session, str(year))
         self.members_line.setText(
             f"Hội viên: {format_count(counts['members'])} (đang sinh hoạt {format_count(counts['active_members'])}); "
-            f"hội phí đã thu: {format_money(stats['dues_total'])}."
+            f"hội phí đã thu: {format_money(stats['dues_total'])}; "
+            f"chưa đóng hội phí năm {year}: {format_count(unpaid)} hội viên."
         )
         if counts["hamlets"] == 0:
             self.hint.setText("Bắt đầu: thêm các thôn, tổ dân phố, rồi các hộ gia đình và nhân khẩu.")
