@@ -19,6 +19,7 @@ from khuyenhoc_desktop.errors import UserError
 FORMAT_VERSION = 1
 TITLE_CODES = ("GĐHT", "DHHT", "CĐHT thôn", "ĐVHT", "CĐHT cấp xã", "CDHT")
 KINDS = ("points", "pass_fail")
+ENTITIES = ("household", "clan", "hamlet", "unit", "commune", "citizen")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _TOP_KEYS = {"format", "id", "title_code", "title", "entity", "legal_basis", "years", "version", "verified",
              "note", "variant_of", "results_recorded", "criteria", "pass_rule", "levels", "validity_months"}
@@ -65,6 +66,7 @@ class Form:
     validity_months: int | None
     variant_of: str | None = None
     results_recorded: bool = False
+    entity: str | None = None  # household, clan, hamlet, unit, commune, citizen
     path: Path | None = None
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -183,6 +185,8 @@ def check_data(data, text: str = "") -> list[str]:
         top("id", "chỉ dùng chữ thường không dấu, số, dấu chấm, gạch ngang (vd. dvht-tt22-2020).")
     if data.get("title_code") not in TITLE_CODES:
         top("title_code", f"phải là một trong: {', '.join(TITLE_CODES)}.")
+    if data.get("entity") is not None and data.get("entity") not in ENTITIES:
+        top("entity", f"phải là một trong: {', '.join(ENTITIES)}.")
     if not isinstance(data.get("verified"), bool):
         top("verified", "phải là true hoặc false.")
     basis = data.get("legal_basis")
@@ -299,7 +303,12 @@ def check_data(data, text: str = "") -> list[str]:
         top("variant_of", "là mã bộ tiêu chí gốc, hoặc null.")
     if not isinstance(data.get("results_recorded", False), bool):
         top("results_recorded", "phải là true hoặc false.")
-    return problems
+    return sorted(problems, key=_line_of)
+
+
+def _line_of(problem: str) -> int:
+    m = re.match(r"^Dòng (\d+)", problem)
+    return int(m[1]) if m else 0
 
 
 def _read(path: Path) -> tuple[dict, str]:
@@ -337,7 +346,7 @@ def _build(data: dict, path: Path | None) -> Form:
         years=dict(data["years"]), version=data["version"], verified=data["verified"], note=data.get("note", ""),
         criteria=criteria, pass_rule=dict(data["pass_rule"]), levels=levels,
         validity_months=data.get("validity_months"), variant_of=data.get("variant_of"),
-        results_recorded=bool(data.get("results_recorded", False)), path=path, raw=data,
+        results_recorded=bool(data.get("results_recorded", False)), entity=data.get("entity"), path=path, raw=data,
     )
 
 
@@ -412,6 +421,9 @@ def score(form: Form, values: dict) -> ScoreResult:
             errors.append(f"chỉ tiêu {key}: điểm không được âm ({_num(value)})")
         elif value > ind.max_points:
             errors.append(f"chỉ tiêu {key}: {_num(value)} điểm vượt điểm tối đa {_num(ind.max_points)}")
+    unscored = [i.id for i in form.indicators if i.for_level is None and values.get(i.id) is None]
+    if unscored:
+        errors.append(f"chưa chấm chỉ tiêu {', '.join(unscored)}")
     if errors:
         raise UserError("Bảng điểm sai: " + "; ".join(errors) + ".")
 
@@ -427,10 +439,7 @@ def score(form: Form, values: dict) -> ScoreResult:
         points = 0.0
         cproblems = []
         for i in base:
-            value = values.get(i.id)
-            if value is None:
-                cproblems.append(f"chưa chấm chỉ tiêu {i.id}")
-                continue
+            value = values[i.id]
             if i.kind == "points":
                 points += value
                 if min_ind is not None and value < min_ind:

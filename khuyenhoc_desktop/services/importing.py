@@ -621,6 +621,17 @@ class _Engine(ABC):
     @abstractmethod
     def feed(self, row: int, values: dict) -> None: ...
 
+    def settled(self, action: str, row: int, target: int | None, form, merge) -> bool:
+        """Skip or merge a likely duplicate; True when the row needs nothing more ('add' goes on).
+        A merge into a row of the same file that was itself not written counts as skipped."""
+        if action == "merge" and target is not None:
+            merge(row, target, form)
+            return True
+        if action in ("skip", "merge"):
+            self.skipped += 1
+            return True
+        return False
+
     def finish(self) -> None:
         pass
 
@@ -1528,14 +1539,7 @@ class _MembersEngine(_Engine):
             reason = f"{name} đã là hội viên" if existing is not None else f"Trùng người với dòng {other}"
             target = existing if existing is not None else self.row_member.get(other)
             action = self.duplicate(row, name, reason, existing, other, "members")
-            if action == "skip":
-                self.skipped += 1
-                return
-            if action == "merge":
-                if target is not None:
-                    self.merge_member(row, target, form)
-                else:
-                    self.skipped += 1
+            if self.settled(action, row, target, form, self.merge_member):
                 return
             self.reject(row, "person_id", "Người này đã là hội viên.")
             return
@@ -1625,14 +1629,7 @@ class _SmallEngine(_Engine):
             target = ids[0] if ids else earlier[1]
             action = self.duplicate(row, form.name, reason, ids[0] if ids else None, None if ids else earlier[0],
                                     self.kind)
-            if action == "skip":
-                self.skipped += 1
-                return
-            if action == "merge":
-                if target is not None:
-                    self.merge(row, target, form)
-                else:
-                    self.skipped += 1
+            if self.settled(action, row, target, form, self.merge):
                 return
         rid = self.save(form) if self.storing else None
         self.seen.setdefault(key, (row, rid))
