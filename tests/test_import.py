@@ -1031,3 +1031,18 @@ def test_export_imports_back(demo_db, tmp_path):
             other.close()
     finally:
         fresh.close()
+
+
+def test_missing_hamlet_spelled_two_ways_is_listed_once(db, tmp_path):
+    path = tmp_path / "hai-cach-viet.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Họ và tên", "Giới tính", "Năm sinh", "Thôn"])
+    ws.append(["Nguyễn Văn An", "Nam", 1970, "Thôn Đông"])
+    ws.append(["Trần Thị Bình", "Nữ", 1980, "thon dong"])
+    wb.save(path)
+    layout = im.guess_layout(path, "households")
+    plan = im.analyse(db, path, "households", layout)
+    assert plan.missing_hamlets == ["Thôn Đông"]
+    result = im.run_import(db, path, "households", layout, im.ImportOptions(create_missing=True))
+    assert result.created_hamlets == ["Thôn Đông"] and result.added == 2

@@ -483,9 +483,10 @@ class _Engine(ABC):
         self.rejected_set: set[int] = set()
         self.warnings: list[RowIssue] = []
         self.duplicates: list[Duplicate] = []
-        self.missing_hamlets: dict[str, None] = {}
-        self.missing_clans: dict[str, None] = {}
-        self.missing_branches: dict[str, None] = {}
+        # folded name -> the name as first written: "Thôn Đông" and "thon dong" are one hamlet
+        self.missing_hamlets: dict[str, str] = {}
+        self.missing_clans: dict[str, str] = {}
+        self.missing_branches: dict[str, str] = {}
         self.created_hamlets: list[str] = []
         self.created_clans: list[str] = []
         self.created_branches: list[str] = []
@@ -652,7 +653,7 @@ class _Engine(ABC):
             return False
         if self.options.create_missing:
             return self.create_hamlet(name)
-        self.missing_hamlets.setdefault(_title_case_if_caps(name), None)
+        self.missing_hamlets.setdefault(_words(name), _title_case_if_caps(name))
         for r in rows or [row]:
             self.reject(r, "hamlet", f"Chưa có thôn, tổ dân phố '{name}' trong danh sách; hãy thêm thôn "
                                      "hoặc chọn tạo thôn mới khi nhập.")
@@ -1071,7 +1072,7 @@ class _HouseholdEngine(_PersonEngine):
                 self.clans.add(clan_id, _title_case_if_caps(clan_text))
                 self.created_clans.append(_title_case_if_caps(clan_text))
             else:
-                self.missing_clans.setdefault(_title_case_if_caps(clan_text), None)
+                self.missing_clans.setdefault(_words(clan_text), _title_case_if_caps(clan_text))
                 for r in numbers:
                     self.reject(r, "clan", f"Chưa có dòng họ '{clan_text}' trong danh sách; hãy thêm dòng họ "
                                            "hoặc chọn tạo mới khi nhập.")
@@ -1301,7 +1302,7 @@ class _PersonsEngine(_PersonEngine):
             ids = self.hamlets.find(hamlet_text)
             if not ids:
                 self.reject(p.row, "hamlet", f"Chưa có thôn, tổ dân phố '{hamlet_text}' trong danh sách.")
-                self.missing_hamlets.setdefault(_title_case_if_caps(hamlet_text), None)
+                self.missing_hamlets.setdefault(_words(hamlet_text), _title_case_if_caps(hamlet_text))
                 return None
             candidates = [c for c in candidates if c[1] in ids]
             where = f" ở {self.hamlets.names[ids[0]]}"
@@ -1500,7 +1501,7 @@ class _MembersEngine(_Engine):
             return False
         if self.options.create_missing:
             return self.create_branch(name)
-        self.missing_branches.setdefault(_title_case_if_caps(name), None)
+        self.missing_branches.setdefault(_words(name), _title_case_if_caps(name))
         self.reject(row, "branch", f"Chưa có chi hội '{name}' trong danh sách; hãy thêm chi hội "
                                    "hoặc chọn tạo mới khi nhập.")
         return False
@@ -1757,8 +1758,8 @@ def _plan_of(engine: _Engine, path) -> ImportPlan:
     return ImportPlan(
         kind=engine.kind, layout=engine.layout, rows=engine.rows, valid=engine.rows - len(rejected_rows),
         rejected=sorted(engine.rejected, key=lambda i: i.row), duplicates=engine.duplicates,
-        missing_hamlets=list(engine.missing_hamlets), missing_clans=list(engine.missing_clans),
-        missing_branches=list(engine.missing_branches), warnings=sorted(engine.warnings, key=lambda i: i.row),
+        missing_hamlets=list(engine.missing_hamlets.values()), missing_clans=list(engine.missing_clans.values()),
+        missing_branches=list(engine.missing_branches.values()), warnings=sorted(engine.warnings, key=lambda i: i.row),
         default_hamlet=engine.default_hamlet, households=getattr(engine, "households", 0), file=str(path),
     )
 
@@ -1837,8 +1838,8 @@ def run_import(db, path, kind: str, layout: Layout, options: ImportOptions, *, p
         persons_merged=engine.persons_merged if hold else 0,
         persons_skipped=engine.persons_skipped if hold else 0,
         rows=engine.rows, written=written, warnings=sorted(engine.warnings, key=lambda i: i.row),
-        duplicates=engine.duplicates, missing_hamlets=list(engine.missing_hamlets),
-        missing_clans=list(engine.missing_clans), missing_branches=list(engine.missing_branches),
+        duplicates=engine.duplicates, missing_hamlets=list(engine.missing_hamlets.values()),
+        missing_clans=list(engine.missing_clans.values()), missing_branches=list(engine.missing_branches.values()),
         created_hamlets=engine.created_hamlets if hold else [],
         created_clans=engine.created_clans if hold else [],
         created_branches=engine.created_branches if hold else [],
