@@ -72,11 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     _add_db(p)
 
-    from khuyenhoc_desktop import cli_export, cli_forms, cli_import
+    from khuyenhoc_desktop import cli_export, cli_forms, cli_import, cli_titles
 
     cli_import.add_parser(sub)
     cli_export.add_parser(sub)
     cli_forms.add_parser(sub)
+    cli_titles.add_parser(sub)
     return parser
 
 
@@ -187,10 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     try:
         args = build_parser().parse_args(argv)
-        from khuyenhoc_desktop import cli_export, cli_forms, cli_import
+        from khuyenhoc_desktop import cli_export, cli_forms, cli_import, cli_titles
 
         handlers = {"list": cmd_list, "stats": cmd_stats, "demo": cmd_demo,
-                    "import": cli_import.run, "export": cli_export.run, "forms": cli_forms.run}
+                    "import": cli_import.run, "export": cli_export.run, "forms": cli_forms.run,
+                    "decisions": cli_titles.run}
         handler = handlers.get(args.command)
         return handler(args) if handler else _run_gui(args)
     except UserError as exc:

@@ -16,7 +16,7 @@ from khuyenhoc_desktop import cli
 from khuyenhoc_desktop.domain.cccd import make_cccd
 from khuyenhoc_desktop.domain.dates import utcnow
 from khuyenhoc_desktop.errors import DatabaseFileError, DatabaseLockedError
-from khuyenhoc_desktop.services import lists, profile, registry
+from khuyenhoc_desktop.services import lists, profile, registry, titles
 from khuyenhoc_desktop.services.registry import (
     BranchForm,
     ClanForm,
@@ -415,6 +415,13 @@ def _one_of_everything(db):
         registry.save_branch(s, BranchForm(name="Chi hội Họ Lê", kind="clan", clan_id=c))
         m = registry.save_member(s, MemberForm(person_id=p, branch_id=b, card_number="01"))
         registry.save_dues(s, DuesForm(member_id=m, period="2025", amount=50_000, paid_on="01/03/2025"))
+        titles.register(s, 2025, "GĐHT", "household", [hh])
+        reg = titles.registrations(s, 2025, "GĐHT")[0].id
+        titles.score_registration(s, reg, "gdht-qd448-2015-minh-hoa-tinh",
+                                  dict.fromkeys(("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "4.2"), 10))
+        titles.issue_decision(s, titles.DecisionForm(
+            number="01/QĐ-HKH", year=2025, title_code="GĐHT", issued_on="15/01/2026",
+            signer_name="Trần Văn Bảo", signer_title="Chủ tịch", registration_ids=[reg]))
     return h
 
 

@@ -695,6 +695,9 @@ def delete_plan(session: Session, kind: str, record_id: int) -> DeletePlan:
     elif kind == "members":
         if k := n(select(DuesPayment.id).where(DuesPayment.member_id == record_id)):
             plan.consequences.append(f"{k} lần đóng hội phí của hội viên sẽ bị xóa cùng.")
+    from khuyenhoc_desktop.services.titles import dependents
+
+    plan.blockers.extend(dependents(session, kind, record_id))
     return plan
 
 

@@ -10,9 +10,11 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -221,3 +223,83 @@ class DuesPayment(Record, Base):
 
 
 SEARCHABLE_TABLES = ("hamlet", "clan", "household", "person", "organisation", "branch", "member")
+
+
+# ---------------------------------------------------------------- learning titles (issue 4)
+# The entity a registration is for lives in one of several tables (household, clan, hamlet,
+# organisation, person, commune_profile), so it is named by `entity_kind` + `entity_id` rather
+# than a foreign key; `services.titles.dependents` tells the registry what a delete would orphan.
+
+
+class FormVersion(Record, Base):
+    """A frozen copy of a criteria set exactly as it was used to score (the JSON text)."""
+
+    __tablename__ = "form_version"
+    __table_args__ = (UniqueConstraint("form_id", "sha256"),)
+    form_id: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
+    version: Mapped[str] = mapped_column(String(60), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class Registration(Record, Base):
+    """An entity registers for a learning title in a year (đăng ký danh hiệu)."""
+
+    __tablename__ = "registration"
+    __table_args__ = (UniqueConstraint("year", "title_code", "entity_kind", "entity_id"),)
+    year: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    title_code: Mapped[str] = mapped_column(String(20), nullable=False)
+    entity_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    entity_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    registered_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Evaluation(Record, Base):
+    """The scoring of one registration against one frozen form version."""
+
+    __tablename__ = "evaluation"
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    form_version_id: Mapped[int] = mapped_column(
+        ForeignKey("form_version.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    values: Mapped[str] = mapped_column(Text, default="{}", nullable=False)
+    evidence: Mapped[str] = mapped_column(Text, default="{}", nullable=False)
+    total: Mapped[float] = mapped_column(Float, nullable=False)
+    level: Mapped[str | None] = mapped_column(String(60))
+    passed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    scored_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Decision(Record, Base):
+    """A recognition decision (quyết định công nhận); final once `issued`."""
+
+    __tablename__ = "decision"
+    __table_args__ = (UniqueConstraint("year", "number"),)
+    number: Mapped[str] = mapped_column(String(40), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    title_code: Mapped[str] = mapped_column(String(20), nullable=False)
+    issued_on: Mapped[dt.date | None] = mapped_column(Date)
+    signer_name: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    signer_title: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    basis: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    amends_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decision.id", ondelete="RESTRICT"), index=True
+    )
+    issued: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+
+class DecisionEntry(Record, Base):
+    """One recognised entity (through its registration) in a decision's list."""
+
+    __tablename__ = "decision_entry"
+    __table_args__ = (UniqueConstraint("decision_id", "registration_id"),)
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("decision.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    level: Mapped[str | None] = mapped_column(String(60))
