@@ -171,6 +171,7 @@ def test_format_and_long_date():
     assert dates.format_date(None) == ""
     assert dates.long_date(dt.date(2026, 1, 5)) == "ngày 05 tháng 01 năm 2026"
     assert dates.long_date(dt.date(2025, 12, 31)) == "ngày 31 tháng 12 năm 2025"
+    assert dates.long_date(dt.date(2026, 5, 1)) == "ngày 01 tháng 5 năm 2026"
     value = dt.date(1980, 9, 5)
     assert dates.parse_date(dates.format_date(value)) == value
 

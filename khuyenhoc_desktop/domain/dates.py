@@ -17,7 +17,10 @@ def format_date(value: dt.date | None) -> str:
 
 
 def long_date(value: dt.date) -> str:
-    return f"ngày {value.day:02d} tháng {value.month:02d} năm {value.year}"
+    """'ngày 05 tháng 01 năm 2026'; Decree 30 pads days under 10 and months under 3 only
+    ('tháng 01', 'tháng 02', but 'tháng 3' … 'tháng 12')."""
+    month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+    return f"ngày {value.day:02d} tháng {month} năm {value.year}"
 
 
 def parse_date(text: str | None) -> dt.date | None:

@@ -1,0 +1,249 @@
+"""Shared pieces of every PDF the program writes (reportlab, no database, no Qt).
+
+- The bundled Liberation Serif (Times-metric, all Vietnamese letters) registered once as the
+  family `SERIF` with `SERIF_BOLD`, `SERIF_ITALIC`, `SERIF_BOLD_ITALIC`; embedded as TTF subsets.
+- Every string drawn goes through `text()`: NFC (reportlab does no shaping, so combining marks
+  would land in the wrong place) and single spaces.
+- Decree 30/2020/NĐ-CP pieces: national motto block, issuing-body block, place-date line,
+  signature block. Each `draw_*` takes the centre x and the top y of the block and returns the y
+  under it, so a document stacks them without knowing their sizes.
+- `fit_lines()` shrinks then wraps a text to a width, so nothing runs past a margin or border.
+- `atomic_pdf()` writes beside the target and replaces it only once the file is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4, A5, landscape
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from khuyenhoc_desktop.domain.dates import long_date
+from khuyenhoc_desktop.domain.text import nfc
+from khuyenhoc_desktop.paths import resources_dir
+
+SERIF = "KH-Serif"
+SERIF_BOLD = "KH-Serif-Bold"
+SERIF_ITALIC = "KH-Serif-Italic"
+SERIF_BOLD_ITALIC = "KH-Serif-BoldItalic"
+
+_FONT_FILES = {
+    SERIF: "LiberationSerif-Regular.ttf",
+    SERIF_BOLD: "LiberationSerif-Bold.ttf",
+    SERIF_ITALIC: "LiberationSerif-Italic.ttf",
+    SERIF_BOLD_ITALIC: "LiberationSerif-BoldItalic.ttf",
+}
+
+MM = 72 / 25.4
+
+PAPERS = {"A4": A4, "A5": A5}
+
+MOTTO_NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO_MOTTO = "Độc lập - Tự do - Hạnh phúc"
+ON_BEHALF = "TM. BAN CHẤP HÀNH"
+CHAIR = "CHỦ TỊCH"
+
+_registered = False
+
+
+def register_fonts() -> None:
+    """Register the four bundled styles (once per process) and tie them into one family."""
+    global _registered
+    if _registered:
+        return
+    folder = resources_dir() / "fonts"
+    for name, filename in _FONT_FILES.items():
+        path = folder / filename
+        if not path.is_file():
+            raise FileNotFoundError(f"Thiếu phông chữ {path}; hãy cài lại chương trình.")
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    pdfmetrics.registerFontFamily(
+        SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC, boldItalic=SERIF_BOLD_ITALIC
+    )
+    _registered = True
+
+
+def text(value: object) -> str:
+    """What is drawn: NFC, single spaces, no surrounding spaces; None → ''."""
+    return nfc("" if value is None else str(value))
+
+
+def caps(value: object) -> str:
+    """Capitals, in NFC (upper() of Vietnamese letters is right: 'đ' → 'Đ', 'ư' → 'Ư')."""
+    return text(text(value).upper())
+
+
+def page_size(paper: str, *, landscape_: bool = False) -> tuple[float, float]:
+    try:
+        size = PAPERS[paper.upper()]
+    except KeyError:
+        raise ValueError(f"Khổ giấy {paper!r} không dùng được; chọn A4 hoặc A5.") from None
+    return landscape(size) if landscape_ else size
+
+
+def new_canvas(path: Path | str, size: tuple[float, float], *, title: str = "", author: str = "") -> Canvas:
+    """A canvas whose only font is the bundled one (no Helvetica in the file)."""
+    register_fonts()
+    canvas = Canvas(
+        str(path), pagesize=size, pageCompression=1, initialFontName=SERIF, initialFontSize=12
+    )
+    canvas.setTitle(text(title))
+    canvas.setAuthor(text(author))
+    canvas.setCreator("Khuyến Học")
+    canvas.setSubject(text(title))
+    return canvas
+
+
+def width(value: str, font: str, size: float) -> float:
+    register_fonts()
+    return pdfmetrics.stringWidth(value, font, size)
+
+
+def fit_lines(
+    value: str, font: str, size: float, max_width: float, *, min_size: float | None = None,
+    max_lines: int = 2,
+) -> tuple[list[str], float]:
+    """Lines and size for `value` within `max_width`: shrink to `min_size` first (default 70 %),
+    then wrap into up to `max_lines` lines, then shrink further until the lines fit."""
+    value = text(value)
+    min_size = size * 0.7 if min_size is None else min_size
+    if width(value, font, size) <= max_width:
+        return [value], size
+    shrunk = max(min_size, size * max_width / width(value, font, size))
+    if width(value, font, shrunk) <= max_width:
+        return [value], shrunk
+    current = size
+    while True:
+        lines = simpleSplit(value, font, current, max_width)
+        if len(lines) <= max_lines and all(width(ln, font, current) <= max_width for ln in lines):
+            return lines, current
+        if current <= 4:
+            # A single unbreakable word: last resort, scale to the width whatever the size.
+            lines = lines[:max_lines] if len(lines) <= max_lines else _merge(lines, max_lines)
+            widest = max(width(ln, font, current) for ln in lines)
+            return lines, current * min(1.0, max_width / widest)
+        current = max(4, current * 0.95)
+
+
+def _merge(lines: list[str], count: int) -> list[str]:
+    head = lines[: count - 1]
+    return [*head, " ".join(lines[count - 1 :])]
+
+
+def draw_centred(canvas: Canvas, value: str, cx: float, y: float, font: str, size: float) -> None:
+    canvas.setFont(font, size)
+    canvas.drawCentredString(cx, y, text(value))
+
+
+def draw_fitted(
+    canvas: Canvas, value: str, cx: float, top: float, font: str, size: float, max_width: float,
+    *, leading: float = 1.25, min_size: float | None = None, max_lines: int = 2,
+) -> float:
+    """Centred text shrunk/wrapped to `max_width`, first baseline one ascent under `top`;
+    returns the y under the last line."""
+    lines, used = fit_lines(value, font, size, max_width, min_size=min_size, max_lines=max_lines)
+    y = top
+    for line in lines:
+        y -= used * leading
+        draw_centred(canvas, line, cx, y + used * (leading - 1), font, used)
+    return y
+
+
+def rule(canvas: Canvas, cx: float, y: float, length: float, thickness: float = 0.6) -> None:
+    canvas.setLineWidth(thickness)
+    canvas.line(cx - length / 2, y, cx + length / 2, y)
+
+
+def draw_motto(canvas: Canvas, cx: float, top: float, *, scale: float = 1.0, max_width: float | None = None) -> float:
+    """'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM' (bold 13) over 'Độc lập - Tự do - Hạnh phúc'
+    (bold 14) with a rule as long as the second line; returns the y under the rule."""
+    size1, size2 = 13 * scale, 14 * scale
+    if max_width:
+        size1 = min(size1, size1 * max_width / width(MOTTO_NATION, SERIF_BOLD, size1))
+        size2 = min(size2, size2 * max_width / width(MOTTO_MOTTO, SERIF_BOLD, size2))
+    y = top - size1
+    draw_centred(canvas, MOTTO_NATION, cx, y, SERIF_BOLD, size1)
+    y -= size2 * 1.25
+    draw_centred(canvas, MOTTO_MOTTO, cx, y, SERIF_BOLD, size2)
+    y -= size2 * 0.45
+    rule(canvas, cx, y, width(MOTTO_MOTTO, SERIF_BOLD, size2), 0.7 * scale)
+    return y - size2 * 0.3
+
+
+def draw_issuing_body(
+    canvas: Canvas, cx: float, top: float, parent_body: str, issuing_body: str, *,
+    scale: float = 1.0, max_width: float | None = None,
+) -> float:
+    """Parent body in capitals (13) over the issuing body in bold capitals (13) with a short
+    rule; either may be empty. Returns the y under the rule."""
+    size = 13 * scale
+    y = top
+    for value, font in ((parent_body, SERIF), (issuing_body, SERIF_BOLD)):
+        value = caps(value)
+        if not value:
+            continue
+        if max_width:
+            y = draw_fitted(canvas, value, cx, y, font, size, max_width, leading=1.2, max_lines=2)
+        else:
+            y -= size * 1.2
+            draw_centred(canvas, value, cx, y + size * 0.2, font, size)
+    y -= size * 0.3
+    body_width = width(caps(issuing_body), SERIF_BOLD, size) if text(issuing_body) else 0
+    length = max(20 * MM * scale, body_width / 3)
+    rule(canvas, cx, y, min(length, max_width or length), 0.7 * scale)
+    return y - size * 0.3
+
+
+def place_date(place: str, value: dt.date) -> str:
+    """'Tân Lập, ngày 05 tháng 01 năm 2026'."""
+    place = text(place)
+    return text(f"{place}, {long_date(value)}" if place else long_date(value).capitalize())
+
+
+def draw_place_date(canvas: Canvas, cx: float, y: float, place: str, value: dt.date, *, scale: float = 1.0) -> float:
+    size = 13 * scale
+    draw_centred(canvas, place_date(place, value), cx, y - size, SERIF_ITALIC, size)
+    return y - size * 1.3
+
+
+def draw_signature(
+    canvas: Canvas, cx: float, top: float, name: str, *, title: str = CHAIR,
+    on_behalf: str = ON_BEHALF, scale: float = 1.0, space: float = 22 * MM,
+) -> float:
+    """'TM. BAN CHẤP HÀNH' / 'CHỦ TỊCH' (bold capitals 13), room for signature and seal, the
+    name in bold (14). Returns the y under the name."""
+    size = 13 * scale
+    y = top
+    for value in (on_behalf, title):
+        value = caps(value)
+        if value:
+            y -= size * 1.25
+            draw_centred(canvas, value, cx, y + size * 0.25, SERIF_BOLD, size)
+    y -= space * scale
+    name = text(name)
+    if name:
+        y -= 14 * scale * 1.25
+        draw_centred(canvas, name, cx, y + 14 * scale * 0.25, SERIF_BOLD, 14 * scale)
+    return y
+
+
+@contextlib.contextmanager
+def atomic_pdf(out_path: Path | str) -> Iterator[Path]:
+    """Yield a temporary path beside `out_path`; it replaces `out_path` only when the block
+    ends without error. On any error the temporary file is removed and `out_path` is untouched."""
+    out = Path(out_path)
+    temp = out.parent / f".{out.stem[:40]}.{secrets.token_hex(4)}.pdf.tmp"
+    try:
+        yield temp
+        os.replace(temp, out)
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
