@@ -1,4 +1,5 @@
-"""`khuyenhoc decisions list`: recognition decisions (quyết định công nhận danh hiệu học tập).
+"""`khuyenhoc decisions list` and `khuyenhoc certificates`: recognition decisions (quyết định công
+nhận danh hiệu học tập) and their certificates.
 
 Imported by `cli.py` on every run: only the standard library at module level.
 """
@@ -22,6 +23,20 @@ def add_parser(sub) -> argparse.ArgumentParser:
     a.add_argument("--db", metavar="TỆP", default=argparse.SUPPRESS, help="tệp dữ liệu (SQLite)")
     a.add_argument("--year", type=int, help="chỉ các quyết định của năm đánh giá này")
     a.add_argument("--format", choices=["text", "json"], default="text")
+
+    c = sub.add_parser(
+        "certificates",
+        help="in giấy công nhận của một quyết định ra một tệp PDF",
+        description="In giấy công nhận (mỗi trang một hộ/dòng họ/đơn vị…) của một quyết định đã ban hành, "
+                    "theo mẫu giấy đã chỉnh trong chương trình.",
+    )
+    c.add_argument("--db", metavar="TỆP", default=argparse.SUPPRESS, help="tệp dữ liệu (SQLite)")
+    c.add_argument("--decision", required=True, metavar="SỐ", help="số quyết định, ví dụ 01/QĐ-HKH")
+    c.add_argument("--year", type=int, help="năm đánh giá (số quyết định đánh lại từ đầu mỗi năm; mặc định năm mới nhất)")
+    c.add_argument("--out", required=True, metavar="TỆP.pdf", help="tệp PDF sẽ ghi")
+    c.add_argument("--paper", choices=["A4", "A5"], help="khổ giấy (mặc định theo mẫu đã lưu)")
+    c.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+    c.add_argument("--format", choices=["text", "json"], default="text", help="cách báo kết quả")
     return p
 
 
@@ -30,6 +45,32 @@ def _out(text: str) -> None:
 
 
 def run(args) -> int:
+    return run_certificates(args) if args.command == "certificates" else run_decisions(args)
+
+
+def run_certificates(args) -> int:
+    from pathlib import Path
+
+    from khuyenhoc_desktop.cli import EXIT_OK, open_db
+    from khuyenhoc_desktop.documents.xlsx import check_target
+    from khuyenhoc_desktop.services import title_documents as docs
+
+    out = check_target(Path(args.out), overwrite=args.force, suffix=".pdf")
+    with open_db(getattr(args, "db", None)) as db, db.read() as session:
+        decision = docs.find_decision(session, args.decision, args.year)
+        template = docs.load_template(session)
+        if args.paper:
+            template.paper = args.paper
+        pages = docs.print_certificates(session, decision.id, out, template)
+        number, year = decision.number, decision.year
+    if args.format == "json":
+        _out(json.dumps({"decision": number, "year": year, "pages": pages, "out": str(out)}, ensure_ascii=False))
+    else:
+        _out(f"Đã in {pages} giấy công nhận của quyết định {number} (năm {year}) vào {out}.")
+    return EXIT_OK
+
+
+def run_decisions(args) -> int:
     from khuyenhoc_desktop.cli import EXIT_OK, open_db
     from khuyenhoc_desktop.services.titles import list_decisions
 

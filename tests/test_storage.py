@@ -16,7 +16,7 @@ from khuyenhoc_desktop import cli
 from khuyenhoc_desktop.domain.cccd import make_cccd
 from khuyenhoc_desktop.domain.dates import utcnow
 from khuyenhoc_desktop.errors import DatabaseFileError, DatabaseLockedError
-from khuyenhoc_desktop.services import lists, profile, registry, titles
+from khuyenhoc_desktop.services import app_settings, lists, profile, registry, reviews, titles
 from khuyenhoc_desktop.services.registry import (
     BranchForm,
     ClanForm,
@@ -28,7 +28,7 @@ from khuyenhoc_desktop.services.registry import (
     PersonForm,
 )
 from khuyenhoc_desktop.storage.database import Database, head_revision
-from khuyenhoc_desktop.storage.models import Base, Hamlet, Person
+from khuyenhoc_desktop.storage.models import Base, CitizenResult, CustomForm, Hamlet, Person
 
 LOCKED_MESSAGE = (
     "Tệp dữ liệu {name} đang được mở ở một cửa sổ chương trình khác. "
@@ -422,6 +422,13 @@ def _one_of_everything(db):
         titles.issue_decision(s, titles.DecisionForm(
             number="01/QĐ-HKH", year=2025, title_code="GĐHT", issued_on="15/01/2026",
             signer_name="Trần Văn Bảo", signer_title="Chủ tịch", registration_ids=[reg]))
+        meeting = reviews.save_meeting(s, reviews.MeetingForm(
+            year=2025, title_code="GĐHT", held_on="10/12/2025", chair_name="Lê Na", secretary_name="Lê Na",
+            invited=10, present=8))
+        reviews.set_votes(s, meeting, {reg: 8})
+        s.add(CitizenResult(person_id=p, year=2025, form_group="1", total=85, passed=True, source="online"))
+        s.add(CustomForm(form_id="gdht-tinh", content="{}", source="gdht-tinh.json"))
+        app_settings.put(s, "certificate_template", {"paper": "A5"})
     return h
 
 
@@ -478,3 +485,14 @@ def test_updated_at_moves_on_edit_uid_and_created_do_not(db):
         assert after.created_at == created
         assert after.updated_at > updated
         assert after.note == "Sáp nhập từ xã cũ"
+
+
+def test_migrations_build_exactly_the_models(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from khuyenhoc_desktop.storage.models import Base
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diff if not (isinstance(d, tuple) and "fts" in str(d[1]))] == []

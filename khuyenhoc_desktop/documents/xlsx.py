@@ -354,11 +354,14 @@ def _set_plain(cell, value, kind: str) -> None:
         _set_text(cell, safe_text(value))
 
 
-def check_target(out: Path, *, overwrite: bool) -> Path:
+_KINDS = {".xlsx": "tệp Excel", ".pdf": "tệp PDF"}
+
+
+def check_target(out: Path, *, overwrite: bool, suffix: str = ".xlsx") -> Path:
     """Refuse, in Vietnamese and before any work, a file name we cannot or should not write."""
     out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        raise UserError(f"Tên tệp phải có đuôi .xlsx (tệp Excel), ví dụ {out.stem or 'danh-sach'}.xlsx.")
+    if out.suffix.lower() != suffix:
+        raise UserError(f"Tên tệp phải có đuôi {suffix} ({_KINDS[suffix]}), ví dụ {out.stem or 'danh-sach'}{suffix}.")
     folder = out.parent
     if not folder.is_dir():
         raise UserError(f"Không có thư mục {folder}; hãy tạo thư mục hoặc chọn nơi lưu khác.")

@@ -23,6 +23,10 @@ ENTITIES = ("household", "clan", "hamlet", "unit", "commune", "citizen")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _TOP_KEYS = {"format", "id", "title_code", "title", "entity", "legal_basis", "years", "version", "verified",
              "note", "variant_of", "results_recorded", "criteria", "pass_rule", "levels", "validity_months"}
+# Machine rules for computed indicators (services.titles computes them from the registry):
+# gdht_share = share of the clan's / hamlet's households recognised GĐHT in the evaluation year;
+# a points indicator gets share × max_points, a pass/fail one passes at share ≥ min_share.
+COMPUTE_RULES = ("gdht_share",)
 _RULE_KEYS = {"min_total", "min_share_per_criterion", "all_indicators_passed", "min_points_per_indicator"}
 
 
@@ -34,6 +38,7 @@ class Indicator:
     max_points: float | None = None
     computed: str | None = None
     for_level: str | None = None  # counted only for this level (e.g. TT 25 "Mức độ 2")
+    compute: dict | None = None  # machine rule, e.g. {"rule": "gdht_share", "min_share": 0.7}
 
 
 @dataclass(frozen=True)
@@ -243,7 +248,7 @@ def check_data(data, text: str = "") -> list[str]:
                 problems.append(f"{w}: mã chỉ tiêu trùng.")
             else:
                 seen.add(iid)
-            for key in sorted(set(ind) - {"id", "text", "kind", "max_points", "computed", "for_level"}):
+            for key in sorted(set(ind) - {"id", "text", "kind", "max_points", "computed", "for_level", "compute"}):
                 problems.append(f"{w}: trường \"{key}\" không có trong định dạng.")
             kind = ind.get("kind")
             if kind not in KINDS:
@@ -259,6 +264,7 @@ def check_data(data, text: str = "") -> list[str]:
                 problems.append(f"{w}: chỉ tiêu đạt/không đạt không có điểm tối đa.")
             if ind.get("computed") is not None and not isinstance(ind.get("computed"), str):
                 problems.append(f"{w}: \"computed\" là mô tả cách tính bằng chữ, hoặc null.")
+            problems.extend(f"{w}: {p}" for p in _compute_problems(ind.get("compute"), kind))
             if ind.get("for_level") is not None and ind.get("for_level") not in level_names:
                 problems.append(f"{w}: \"for_level\" phải là tên một mức trong \"levels\".")
 
@@ -306,6 +312,21 @@ def check_data(data, text: str = "") -> list[str]:
     return sorted(problems, key=_line_of)
 
 
+def _compute_problems(compute, kind) -> list[str]:
+    if compute is None:
+        return []
+    if not isinstance(compute, dict) or compute.get("rule") not in COMPUTE_RULES:
+        return [f"\"compute\" phải là {{\"rule\": {' hoặc '.join(repr(r) for r in COMPUTE_RULES)}, "
+                "\"min_share\": tỉ lệ 0..1}} hoặc null."]
+    problems = [f"trường \"compute.{k}\" không có trong định dạng." for k in sorted(set(compute) - {"rule", "min_share"})]
+    share = compute.get("min_share")
+    if share is not None and (not _is_num(share) or not 0 <= share <= 1):
+        problems.append("\"compute.min_share\" phải là tỉ lệ từ 0 đến 1, hoặc null.")
+    if kind == "pass_fail" and share is None:
+        problems.append("chỉ tiêu đạt/không đạt tính tự động cần \"compute.min_share\" (tỉ lệ tối thiểu để đạt).")
+    return problems
+
+
 def _line_of(problem: str) -> int:
     m = re.match(r"^Dòng (\d+)", problem)
     return int(m[1]) if m else 0
@@ -336,7 +357,8 @@ def check_file(path) -> list[str]:
 def _build(data: dict, path: Path | None) -> Form:
     criteria = tuple(
         Criterion(c["id"], c.get("text"), tuple(
-            Indicator(i["id"], i.get("text"), i["kind"], i.get("max_points"), i.get("computed"), i.get("for_level"))
+            Indicator(i["id"], i.get("text"), i["kind"], i.get("max_points"), i.get("computed"), i.get("for_level"),
+                      i.get("compute"))
             for i in c["indicators"]))
         for c in data["criteria"])
     levels = tuple(Level(lv["name"], lv.get("min_total"), bool(lv.get("requires_pass", False)))

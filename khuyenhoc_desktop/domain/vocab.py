@@ -46,6 +46,17 @@ BRANCH_KINDS = {
     "clan": "Dòng họ",
     "other": "Khác",
 }
+# Learning titles: code -> official name (display aliases such as "Gia đình hiếu học" are a
+# setting, services.titles.title_names).
+TITLES = {
+    "GĐHT": "Gia đình học tập",
+    "DHHT": "Dòng họ học tập",
+    "CĐHT thôn": "Cộng đồng học tập cấp thôn",
+    "ĐVHT": "Đơn vị học tập",
+    "CĐHT cấp xã": "Cộng đồng học tập cấp xã",
+    "CDHT": "Công dân học tập",
+}
+CITIZEN_SOURCES = {"online": "congdanhoctap.vn", "paper": "Phiếu giấy"}
 MEMBER_STATUSES = {"active": "Đang sinh hoạt", "left": "Đã thôi", "deceased": "Đã mất"}
 
 

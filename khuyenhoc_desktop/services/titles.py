@@ -21,8 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from khuyenhoc_desktop.domain import forms as forms_mod
+from khuyenhoc_desktop.domain import vocab
+from khuyenhoc_desktop.domain.text import fold
 from khuyenhoc_desktop.domain.dates import format_date, parse_date, today
 from khuyenhoc_desktop.errors import NotFoundError, UserError, ValidationError
+from khuyenhoc_desktop.services import app_settings
+from khuyenhoc_desktop.storage.models import clan_hamlet
+from khuyenhoc_desktop.storage.search import word_prefix_filter
 from khuyenhoc_desktop.storage.models import (
     Clan,
     CommuneProfile,
@@ -101,6 +106,72 @@ def _as_date(value, name: str, what: str) -> dt.date | None:
         raise ValidationError({name: f"{what}: {exc}"}) from None
 
 
+# ---------------------------------------------------------------- names
+ALIASES_KEY = "title_aliases"
+
+
+def title_names(session: Session) -> dict[str, str]:
+    """Title code -> the name shown and printed: the official name, or the commune's display
+    alias (older local names such as "Gia đình hiếu học")."""
+    aliases = app_settings.get(session, ALIASES_KEY, {}) or {}
+    return {code: (str(aliases.get(code) or "").strip() or name) for code, name in vocab.TITLES.items()}
+
+
+def set_title_aliases(session: Session, aliases: dict[str, str]) -> None:
+    if stray := [k for k in aliases if k not in vocab.TITLES]:
+        raise ValidationError({"aliases": f"Danh hiệu không có: {', '.join(stray)}."})
+    app_settings.put(session, ALIASES_KEY, {k: str(v).strip() for k, v in aliases.items() if str(v).strip()})
+
+
+@dataclass(frozen=True)
+class EntityLabel:
+    name: str  # "Nguyễn Văn An" (household: its head), "Họ Lê", "Thôn Đông"
+    address: str  # household address or hamlet, …
+    hamlet: str = ""
+    formal: str = ""  # as printed on a certificate: "Gia đình ông Nguyễn Văn An"
+
+
+def entity_labels(session: Session, kind: str, ids) -> dict[int, EntityLabel]:
+    """Names and addresses of many entities at once (lists, decisions, certificates)."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    out: dict[int, EntityLabel] = {}
+    if kind == "household":
+        rows = session.execute(
+            select(Household.id, Household.address, Household.code, Hamlet.name, Person.full_name, Person.sex)
+            .join(Hamlet, Hamlet.id == Household.hamlet_id)
+            .outerjoin(Person, Person.id == Household.head_person_id).where(Household.id.in_(ids)))
+        for hid, address, code, hamlet, head, sex in rows:
+            name = head or (f"Hộ số {code}" if code else f"Hộ mã {hid}")
+            formal = f"Gia đình {'bà' if sex == 'F' else 'ông'} {head}" if head else name
+            out[hid] = EntityLabel(name, address or hamlet, hamlet, formal)
+    elif kind == "clan":
+        for clan in session.scalars(select(Clan).where(Clan.id.in_(ids))):
+            hamlets = ", ".join(h.name for h in clan.hamlets)
+            out[clan.id] = EntityLabel(clan.name, hamlets, hamlets, f"Dòng họ {clan.name}"
+                                       if not fold(clan.name).startswith("dong ho") else clan.name)
+    elif kind == "hamlet":
+        for hamlet in session.scalars(select(Hamlet).where(Hamlet.id.in_(ids))):
+            out[hamlet.id] = EntityLabel(hamlet.name, "", hamlet.name, hamlet.name)
+    elif kind == "organisation":
+        rows = session.execute(select(Organisation.id, Organisation.name, Organisation.address, Hamlet.name)
+                               .outerjoin(Hamlet, Hamlet.id == Organisation.hamlet_id).where(Organisation.id.in_(ids)))
+        for oid, name, address, hamlet in rows:
+            out[oid] = EntityLabel(name, address or hamlet or "", hamlet or "", name)
+    elif kind == "person":
+        rows = session.execute(select(Person.id, Person.full_name, Person.sex, Hamlet.name, Household.address)
+                               .outerjoin(Household, Household.id == Person.household_id)
+                               .outerjoin(Hamlet, Hamlet.id == Household.hamlet_id).where(Person.id.in_(ids)))
+        for pid, name, sex, hamlet, address in rows:
+            out[pid] = EntityLabel(name, address or hamlet or "", hamlet or "",
+                                   f"{'Bà' if sex == 'F' else 'Ông'} {name}")
+    elif kind == "commune":
+        for profile in session.scalars(select(CommuneProfile).where(CommuneProfile.id.in_(ids))):
+            out[profile.id] = EntityLabel(profile.commune_name, profile.province_name, "", profile.commune_name)
+    return out
+
+
 # ---------------------------------------------------------------- registration
 def register(session: Session, year: int, title_code: str, kind: str, ids, registered_on=None) -> dict:
     """Register the entities `ids` of `kind` for `title_code` in `year`.
@@ -157,9 +228,134 @@ def registered_counts(session: Session, year: int, title_code: str) -> tuple[int
     return registered, total
 
 
+def registered_entity_ids(session: Session, year: int, title_code: str) -> set[int]:
+    """Ids of the entities already registered for the title in the year (to mark them in pickers)."""
+    _check_title(title_code)
+    return set(session.scalars(select(Registration.entity_id).where(
+        Registration.year == year, Registration.title_code == title_code,
+        Registration.entity_kind == TITLE_ENTITY[title_code])))
+
+
 def registrations(session: Session, year: int, title_code: str) -> list[Registration]:
     return list(session.scalars(select(Registration).where(
         Registration.year == year, Registration.title_code == title_code).order_by(Registration.id)))
+
+
+# ---------------------------------------------------------------- the registration list (paged)
+STATUSES = {
+    "": "Tất cả",
+    "unscored": "Chưa chấm",
+    "passed": "Đạt",
+    "failed": "Chưa đạt",
+    "recognised": "Đã công nhận",
+}
+
+
+@dataclass
+class RegistrationQuery:
+    year: int
+    title_code: str
+    hamlet_id: int | None = None
+    search: str = ""
+    status: str = ""  # a key of STATUSES
+
+
+@dataclass
+class RegistrationRow:
+    id: int
+    entity_kind: str
+    entity_id: int
+    name: str
+    address: str
+    hamlet: str
+    registered_on: dt.date | None
+    total: float | None
+    level: str | None
+    passed: bool | None  # None: not scored yet
+    decision: str | None  # number of the issued decision recognising it
+    years_in_a_row: int
+
+
+def _registration_select(session: Session, query: RegistrationQuery):
+    _check_title(query.title_code)
+    kind = TITLE_ENTITY[query.title_code]
+    model = ENTITY_KINDS[kind][0]
+    stmt = (select(Registration.id).join(model, model.id == Registration.entity_id)
+            .where(Registration.year == query.year, Registration.title_code == query.title_code,
+                   Registration.entity_kind == kind))
+    if query.hamlet_id is not None:
+        if kind in ("household", "organisation"):
+            stmt = stmt.where(model.hamlet_id == query.hamlet_id)
+        elif kind == "person":
+            stmt = stmt.where(Person.household_id.in_(select(Household.id).where(Household.hamlet_id == query.hamlet_id)))
+        elif kind == "clan":
+            stmt = stmt.where(Clan.id.in_(select(clan_hamlet.c.clan_id).where(clan_hamlet.c.hamlet_id == query.hamlet_id)))
+        elif kind == "hamlet":
+            stmt = stmt.where(Hamlet.id == query.hamlet_id)
+    terms = fold(query.search).split()
+    if terms and hasattr(model, "search_text"):
+        stmt = stmt.where(word_prefix_filter(session.get_bind().dialect.name, model.__table__, terms))
+    scored = select(Evaluation.registration_id)
+    recognised = select(DecisionEntry.registration_id).where(DecisionEntry.decision_id.in_(_effective_decisions()))
+    if query.status == "unscored":
+        stmt = stmt.where(Registration.id.not_in(scored))
+    elif query.status == "passed":
+        stmt = stmt.where(Registration.id.in_(scored.where(Evaluation.passed)))
+    elif query.status == "failed":
+        stmt = stmt.where(Registration.id.in_(scored.where(Evaluation.passed.is_(False))))
+    elif query.status == "recognised":
+        stmt = stmt.where(Registration.id.in_(recognised))
+    elif query.status:
+        raise ValidationError({"status": f"Trạng thái '{query.status}' không có."})
+    order = [model.sort_key] if hasattr(model, "sort_key") else []
+    return stmt.order_by(*order, Registration.id)
+
+
+def count_registrations(session: Session, query: RegistrationQuery) -> int:
+    return session.scalar(select(func.count()).select_from(_registration_select(session, query).subquery())) or 0
+
+
+def registration_ids(session: Session, query: RegistrationQuery) -> list[int]:
+    """Every matching registration id, in list order (entity name order)."""
+    return list(session.scalars(_registration_select(session, query)))
+
+
+def page_registrations(session: Session, query: RegistrationQuery, offset: int, limit: int) -> list[RegistrationRow]:
+    ids = list(session.scalars(_registration_select(session, query).offset(offset).limit(limit)))
+    return registration_rows(session, ids)
+
+
+def registration_rows(session: Session, ids: list[int]) -> list[RegistrationRow]:
+    """Rows for these registrations, in the given order."""
+    if not ids:
+        return []
+    regs = {r.id: r for r in session.scalars(select(Registration).where(Registration.id.in_(ids)))}
+    evaluations = {e.registration_id: e for e in session.scalars(
+        select(Evaluation).where(Evaluation.registration_id.in_(ids)))}
+    decided: dict[int, str] = {}
+    for rid, number in session.execute(
+            select(DecisionEntry.registration_id, Decision.number).join(Decision, Decision.id == DecisionEntry.decision_id)
+            .where(DecisionEntry.registration_id.in_(ids), Decision.id.in_(_effective_decisions()))):
+        decided[rid] = number
+    labels: dict[str, dict[int, EntityLabel]] = {}
+    for reg in regs.values():
+        labels.setdefault(reg.entity_kind, {})[reg.entity_id] = None
+    for kind, wanted in labels.items():
+        labels[kind] = entity_labels(session, kind, wanted)
+    rows = []
+    for rid in ids:
+        reg = regs.get(rid)
+        if reg is None:
+            continue
+        label = labels[reg.entity_kind].get(reg.entity_id) or EntityLabel(f"(mã {reg.entity_id})", "")
+        ev = evaluations.get(rid)
+        rows.append(RegistrationRow(
+            id=rid, entity_kind=reg.entity_kind, entity_id=reg.entity_id, name=label.name, address=label.address,
+            hamlet=label.hamlet, registered_on=reg.registered_on, total=ev.total if ev else None,
+            level=ev.level if ev else None, passed=ev.passed if ev else None, decision=decided.get(rid),
+            years_in_a_row=years_in_a_row(session, reg.entity_kind, reg.entity_id, reg.title_code, reg.year)
+            if rid in decided else 0))
+    return rows
 
 
 def _registration(session: Session, registration_id: int) -> Registration:
@@ -203,10 +399,13 @@ def stored_form(session: Session, form_version_id: int) -> forms_mod.Form:
 
 
 def score_registration(session: Session, registration_id: int, form, values: dict,
-                       evidence: dict | None = None, scored_on=None) -> Evaluation:
+                       evidence: dict | None = None, scored_on=None, overrides: dict | None = None) -> Evaluation:
     """Score a registration with `form` (a form id from `forms/` or a loaded `Form`), freezing
     the form's content so the result never changes when the form file does. Scoring again
-    replaces the registration's evaluation, unless it is already in an issued decision."""
+    replaces the registration's evaluation, unless it is already in an issued decision.
+
+    Computed indicators (`compute` in the form) are filled from the registry when `values` leaves
+    them out; a value that differs from the computed one needs a reason in `overrides`."""
     reg = _registration(session, registration_id)
     if isinstance(form, str):
         form = forms_mod.find_form(form)
@@ -219,6 +418,17 @@ def score_registration(session: Session, registration_id: int, form, values: dic
     known = {i.id for i in form.indicators}
     if stray := [k for k in evidence if k not in known]:
         raise ValidationError({"evidence": f"Minh chứng ghi cho chỉ tiêu không có trong bộ {form.id}: {', '.join(stray)}."})
+    computed = computed_values(session, registration_id, form)
+    values = dict(values)
+    reasons = {k: str(v).strip() for k, v in (overrides or {}).items() if str(v).strip()}
+    unexplained = []
+    for iid, comp in computed.items():
+        values.setdefault(iid, comp.value)
+        if values[iid] != comp.value and iid not in reasons:
+            unexplained.append(f"{iid} (tính được {_shown(comp.value)}, nhập {_shown(values[iid])})")
+    if unexplained:
+        raise ValidationError({"overrides": "Cần ghi lý do khi sửa giá trị tính từ sổ: " + "; ".join(unexplained) + "."})
+    reasons = {k: v for k, v in reasons.items() if k in computed and values.get(k) != computed[k].value}
     result = forms_mod.score(form, values)  # refuses an incomplete form / wrong values (UserError)
     version = snapshot_form(session, form)
     evaluation = session.scalar(select(Evaluation).where(Evaluation.registration_id == registration_id))
@@ -232,8 +442,57 @@ def score_registration(session: Session, registration_id: int, form, values: dic
     evaluation.level = result.level
     evaluation.passed = bool(result.passed)
     evaluation.scored_on = _as_date(scored_on, "scored_on", "Ngày chấm") or today()
+    evaluation.computed = json.dumps({k: c.value for k, c in computed.items()}, ensure_ascii=False, sort_keys=True)
+    evaluation.overrides = json.dumps(reasons, ensure_ascii=False, sort_keys=True)
     session.flush()
     return evaluation
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "đạt" if value else "không đạt"
+    return _num(value)
+
+
+@dataclass(frozen=True)
+class ComputedValue:
+    value: float | bool
+    explanation: str  # "3/4 hộ của dòng họ đạt GĐHT năm 2025 (75%)"
+
+
+def gdht_share(session: Session, kind: str, entity_id: int, year: int) -> tuple[int, int]:
+    """(households recognised GĐHT in `year`, all households) of a clan or a hamlet."""
+    column = {"clan": Household.clan_id, "hamlet": Household.hamlet_id}[kind]
+    total = session.scalar(select(func.count(Household.id)).where(column == entity_id)) or 0
+    recognised = session.scalar(
+        select(func.count(func.distinct(Registration.entity_id)))
+        .join(DecisionEntry, DecisionEntry.registration_id == Registration.id)
+        .join(Household, Household.id == Registration.entity_id)
+        .where(Registration.entity_kind == "household", Registration.title_code == "GĐHT", Registration.year == year,
+               column == entity_id, DecisionEntry.decision_id.in_(_effective_decisions()))) or 0
+    return recognised, total
+
+
+def computed_values(session: Session, registration_id: int, form: forms_mod.Form) -> dict[str, ComputedValue]:
+    """The indicators of `form` that the registry can compute for this registration."""
+    reg = _registration(session, registration_id)
+    out: dict[str, ComputedValue] = {}
+    for indicator in form.indicators:
+        rule = (indicator.compute or {}).get("rule")
+        if rule != "gdht_share" or reg.entity_kind not in ("clan", "hamlet"):
+            continue
+        recognised, total = gdht_share(session, reg.entity_kind, reg.entity_id, reg.year)
+        share = recognised / total if total else 0.0
+        if indicator.kind == "points":
+            value = round(share * float(indicator.max_points or 0), 1)
+            value = int(value) if float(value).is_integer() else value
+        else:
+            value = share >= float(indicator.compute.get("min_share") or 0)
+        whose = "dòng họ" if reg.entity_kind == "clan" else "thôn"
+        out[indicator.id] = ComputedValue(
+            value, f"{recognised}/{total} hộ của {whose} đạt Gia đình học tập năm {reg.year} "
+                   f"({_num(round(share * 100, 1))}%)")
+    return out
 
 
 def evaluation_of(session: Session, registration_id: int) -> Evaluation | None:
@@ -351,7 +610,34 @@ def save_decision(session: Session, form: DecisionForm, issue: bool = False, ame
         else:
             session.add(DecisionEntry(decision_id=decision.id, registration_id=rid, level=level))
     session.flush()
+    if issue:
+        _number_certificates(session, decision, form.registration_ids)
     return decision.id
+
+
+def _number_certificates(session: Session, decision: Decision, order: list[int], suffix: str = "GCN-HKH") -> None:
+    """Certificate numbers run through the year over all decisions: '01/GCN-HKH', …; an
+    amending decision keeps the number already given to an entity it lists again."""
+    highest = 0
+    for number in session.scalars(select(DecisionEntry.certificate_number).join(Decision)
+                                  .where(Decision.year == decision.year, DecisionEntry.certificate_number.is_not(None))):
+        m = _NUMBER.match(number)
+        if m and m[2] == suffix:
+            highest = max(highest, int(m[1]))
+    entries = {e.registration_id: e for e in session.scalars(
+        select(DecisionEntry).where(DecisionEntry.decision_id == decision.id))}
+    for rid in dict.fromkeys(order):
+        entry = entries[rid]
+        earlier = None
+        if decision.amends_id is not None:
+            earlier = session.scalar(select(DecisionEntry.certificate_number).where(
+                DecisionEntry.decision_id == decision.amends_id, DecisionEntry.registration_id == rid))
+        if earlier:
+            entry.certificate_number = earlier
+        else:
+            highest += 1
+            entry.certificate_number = f"{highest:02d}/{suffix}"
+    session.flush()
 
 
 def issue_decision(session: Session, form: DecisionForm) -> int:

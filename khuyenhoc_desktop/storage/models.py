@@ -271,6 +271,10 @@ class Evaluation(Record, Base):
     level: Mapped[str | None] = mapped_column(String(60))
     passed: Mapped[bool] = mapped_column(Boolean, nullable=False)
     scored_on: Mapped[dt.date | None] = mapped_column(Date)
+    # indicator id -> value computed from the registry when scored, and the reason given where
+    # the entered value differs from it (JSON objects).
+    computed: Mapped[str] = mapped_column(Text, default="{}", nullable=False)
+    overrides: Mapped[str] = mapped_column(Text, default="{}", nullable=False)
 
 
 class Decision(Record, Base):
@@ -303,3 +307,70 @@ class DecisionEntry(Record, Base):
         ForeignKey("registration.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     level: Mapped[str | None] = mapped_column(String(60))
+    certificate_number: Mapped[str | None] = mapped_column(String(40))
+
+
+class ReviewMeeting(Record, Base):
+    """The review meeting (hội nghị bình xét) of one title and year: its minutes ("Biên bản")."""
+
+    __tablename__ = "review_meeting"
+    year: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    title_code: Mapped[str] = mapped_column(String(20), nullable=False)
+    held_on: Mapped[dt.date | None] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    chair_name: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    secretary_name: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    invited: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    present: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    quorum_share: Mapped[float] = mapped_column(Float, default=0.6, nullable=False)
+    approval_share: Mapped[float] = mapped_column(Float, default=0.6, nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class ReviewVote(Record, Base):
+    """Votes for one registered entity at a review meeting."""
+
+    __tablename__ = "review_vote"
+    __table_args__ = (UniqueConstraint("meeting_id", "registration_id"),)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("review_meeting.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    votes_for: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class CitizenResult(Record, Base):
+    """A citizen's learning result (Công dân học tập) for a year, usually self-assessed online."""
+
+    __tablename__ = "citizen_result"
+    __table_args__ = (UniqueConstraint("person_id", "year"),)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    year: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    form_group: Mapped[str] = mapped_column(String(20), default="", nullable=False)
+    total: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    result_on: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20), default="online", nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class CustomForm(Record, Base):
+    """A criteria set imported or edited by the user (a province's copy), kept in the data file
+    so it travels with backups; shipped sets stay in `forms/`."""
+
+    __tablename__ = "custom_form"
+    form_id: Mapped[str] = mapped_column(String(120), nullable=False, unique=True)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    source: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+
+
+class Setting(Record, Base):
+    """Named settings that documents share between the window and the command line (JSON)."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    value: Mapped[str] = mapped_column(Text, default="{}", nullable=False)
