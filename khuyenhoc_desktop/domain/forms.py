@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from khuyenhoc_desktop.errors import UserError
+from khuyenhoc_desktop.errors import UserError, ValidationError
 
 FORMAT_VERSION = 1
 TITLE_CODES = ("GĐHT", "DHHT", "CĐHT thôn", "ĐVHT", "CĐHT cấp xã", "CDHT")
@@ -372,6 +372,28 @@ def _build(data: dict, path: Path | None) -> Form:
     )
 
 
+def valid_id(form_id) -> bool:
+    """Whether `form_id` can name a criteria set (lower case ASCII, digits, `.`, `-`)."""
+    return isinstance(form_id, str) and bool(_ID.match(form_id))
+
+
+class FormProblems(ValidationError):
+    """A criteria set that does not pass `check_data`; `problems` lists every message."""
+
+    def __init__(self, problems: list[str], heading: str = "Bộ tiêu chí chưa đúng định dạng"):
+        self.problems = list(problems)
+        super().__init__({"form": f"{heading} ({len(self.problems)} lỗi): " + "; ".join(self.problems)})
+
+
+def form_from_data(data, text: str = "") -> Form:
+    """The form described by parsed JSON `data` (`text`, when given, puts line numbers in the
+    messages); raises FormProblems listing every problem."""
+    problems = check_data(data, text)
+    if problems:
+        raise FormProblems(problems)
+    return _build(data, None)
+
+
 def load_form(path) -> Form:
     """The form in `path`; a file with problems raises UserError listing the first of them."""
     path = Path(path)
@@ -397,6 +419,27 @@ def find_form(form_id: str, directory=None) -> Form:
         if form.id == form_id:
             return form
     raise UserError(f"Không có bộ tiêu chí '{form_id}'; có: {', '.join(f.id for f in forms)}.")
+
+
+def number_text(value) -> str:
+    """A threshold or point value as written in Vietnamese: 10, 2,5; '?' when unknown."""
+    if value is None:
+        return "?"
+    return str(_num(value)).replace(".", ",")
+
+
+def pass_rule_text(rule: dict) -> str:
+    """The pass rule in one Vietnamese line (what the CLI and the window show)."""
+    parts = []
+    if rule.get("min_total") is not None:
+        parts.append(f"tổng từ {number_text(rule['min_total'])} điểm")
+    if rule.get("min_share_per_criterion") is not None:
+        parts.append(f"mỗi tiêu chí từ {number_text(round(rule['min_share_per_criterion'] * 100, 2))}% số điểm")
+    if rule.get("min_points_per_indicator") is not None:
+        parts.append(f"không chỉ tiêu nào dưới {number_text(rule['min_points_per_indicator'])} điểm")
+    if rule.get("all_indicators_passed"):
+        parts.append("đạt mọi chỉ tiêu")
+    return ", ".join(parts) if parts else "(chưa có, cần điền)"
 
 
 # ---------------------------------------------------------------- scoring
