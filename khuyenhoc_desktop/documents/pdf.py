@@ -247,3 +247,31 @@ def atomic_pdf(out_path: Path | str) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             temp.unlink(missing_ok=True)
+
+
+BLANK_LONG_DATE = "ngày …… tháng …… năm ……"
+
+
+def place_date_or_blank(place: str, value: dt.date | None) -> str:
+    """`place_date()`, or dotted blanks to fill in by hand when the date is not known yet."""
+    if value is not None:
+        return place_date(place, value)
+    place = text(place)
+    return text(f"{place}, {BLANK_LONG_DATE}" if place else BLANK_LONG_DATE.capitalize())
+
+
+def vn_number(value: float | int | None, digits: int = 2) -> str:
+    """Vietnamese figures: 7.5 → '7,5', 10.0 → '10', 1250 → '1.250'; None → ''."""
+    if value is None:
+        return ""
+    rounded = round(float(value), digits)
+    whole = int(abs(rounded))
+    sign = "-" if rounded < 0 else ""
+    fraction = f"{abs(rounded) - whole:.{digits}f}"[2:].rstrip("0")
+    grouped = f"{whole:,}".replace(",", ".")
+    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
+
+
+def vn_percent(share: float | None, digits: int = 1) -> str:
+    """A share as a Vietnamese percentage: 0.6 → '60%', 2/3 → '66,7%'; None → ''."""
+    return "" if share is None else f"{vn_number(share * 100, digits)}%"
