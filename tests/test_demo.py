@@ -37,7 +37,8 @@ from khuyenhoc_desktop.storage.models import (
 
 TABLES = (
     "commune_profile", "officer", "hamlet", "clan", "clan_hamlet", "household", "person",
-    "organisation", "branch", "member", "dues_payment",
+    "organisation", "branch", "member", "dues_payment", "form_version", "registration", "evaluation",
+    "review_meeting", "review_vote", "decision", "decision_entry", "citizen_result",
 )
 
 
@@ -48,7 +49,7 @@ def _content(path) -> dict[str, list[tuple]]:
         out = {}
         for table in TABLES:
             cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-            keep = [c for c in cols if c not in ("created_at", "updated_at")]
+            keep = [f'"{c}"' for c in cols if c not in ("created_at", "updated_at")]
             out[table] = conn.execute(f"SELECT {', '.join(keep)} FROM {table} ORDER BY 1, 2").fetchall()
         return out
     finally:
