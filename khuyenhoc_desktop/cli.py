@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
 
         handlers = {"list": cmd_list, "stats": cmd_stats, "demo": cmd_demo,
                     "import": cli_import.run, "export": cli_export.run, "forms": cli_forms.run,
-                    "decisions": cli_titles.run, "certificates": cli_titles.run}
+                    "decisions": cli_titles.run, "certificates": cli_titles.run, "papers": cli_titles.run}
         handler = handlers.get(args.command)
         return handler(args) if handler else _run_gui(args)
     except UserError as exc:

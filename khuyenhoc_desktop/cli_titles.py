@@ -37,6 +37,33 @@ def add_parser(sub) -> argparse.ArgumentParser:
     c.add_argument("--paper", choices=["A4", "A5"], help="khổ giấy (mặc định theo mẫu đã lưu)")
     c.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
     c.add_argument("--format", choices=["text", "json"], default="text", help="cách báo kết quả")
+
+    papers = sub.add_parser(
+        "papers",
+        help="in giấy tờ danh hiệu ra PDF: quyết định, biên bản, danh sách đăng ký, phiếu đánh giá",
+        description="Giấy tờ của danh hiệu học tập theo thể thức Nghị định 30/2020/NĐ-CP, ra tệp PDF.",
+    )
+    kinds = papers.add_subparsers(dest="paper", metavar="LOẠI", parser_class=type(papers))
+    kinds.required = True
+    k = kinds.add_parser("decision", help="quyết định công nhận và danh sách kèm theo")
+    k.add_argument("--decision", required=True, metavar="SỐ", help="số quyết định, ví dụ 01/QĐ-HKH")
+    k.add_argument("--year", type=int, help="năm đánh giá (mặc định năm mới nhất có số này)")
+    k = kinds.add_parser("minutes", help="biên bản họp bình xét (cuộc họp gần nhất của danh hiệu và năm)")
+    k = kinds.add_parser("registrations", help="danh sách đăng ký danh hiệu")
+    k = kinds.add_parser("sheets", help="phiếu đánh giá từng đối tượng đã đăng ký (đã chấm hoặc để trống)")
+    k.add_argument("--blank", action="store_true", help="phiếu trống để chấm tay")
+    k.add_argument("--form", metavar="FORM_ID", help="bộ tiêu chí cho phiếu trống (mặc định bộ đầy đủ đầu tiên)")
+    for name, k in kinds.choices.items():
+        k.add_argument("--db", metavar="TỆP", default=argparse.SUPPRESS, help="tệp dữ liệu (SQLite)")
+        if name != "decision":
+            k.add_argument("--year", type=int, required=True, help="năm đánh giá")
+            k.add_argument("--title", required=True, metavar="DANH_HIỆU",
+                           help="GĐHT, DHHT, \"CĐHT thôn\", ĐVHT, \"CĐHT cấp xã\", CDHT (gõ không dấu cũng được: gdht)")
+        if name in ("registrations", "sheets"):
+            k.add_argument("--hamlet", help="chỉ thôn, tổ dân phố này (tên)")
+        k.add_argument("--out", required=True, metavar="TỆP.pdf", help="tệp PDF sẽ ghi")
+        k.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+        k.add_argument("--format", choices=["text", "json"], default="text", help="cách báo kết quả")
     return p
 
 
@@ -45,7 +72,59 @@ def _out(text: str) -> None:
 
 
 def run(args) -> int:
-    return run_certificates(args) if args.command == "certificates" else run_decisions(args)
+    handler = {"certificates": run_certificates, "papers": run_papers}.get(args.command, run_decisions)
+    return handler(args)
+
+
+def title_code(value: str) -> str:
+    """A title code as typed, with or without diacritics ("gdht", "cdht thon")."""
+    from khuyenhoc_desktop.domain.text import fold
+    from khuyenhoc_desktop.errors import UserError
+    from khuyenhoc_desktop.services.titles import TITLE_ENTITY
+
+    wanted = fold(value).replace("-", " ").split()
+    for code in TITLE_ENTITY:
+        if fold(code).split() == wanted:
+            return code
+    raise UserError(f"Danh hiệu '{value}' không có; chọn một trong: {', '.join(TITLE_ENTITY)}.")
+
+
+def run_papers(args) -> int:
+    from pathlib import Path
+
+    from khuyenhoc_desktop.cli import EXIT_OK, open_db
+    from khuyenhoc_desktop.documents.xlsx import check_target
+    from khuyenhoc_desktop.errors import UserError
+    from khuyenhoc_desktop.services import reviews, titles
+    from khuyenhoc_desktop.services import title_documents as docs
+    from khuyenhoc_desktop.services.lists import find_hamlet
+
+    out = check_target(Path(args.out), overwrite=args.force, suffix=".pdf")
+    code = title_code(args.title) if args.paper != "decision" else None
+    with open_db(getattr(args, "db", None)) as db, db.read() as session:
+        hamlet_id = find_hamlet(session, args.hamlet) if getattr(args, "hamlet", None) else None
+        if args.paper == "decision":
+            decision = docs.find_decision(session, args.decision, args.year)
+            pages = docs.print_decision(session, decision.id, out)
+            what = f"quyết định {decision.number} (năm {decision.year})"
+        elif args.paper == "minutes":
+            held = reviews.meetings(session, args.year, code)
+            if not held:
+                raise UserError(f"Chưa có biên bản họp bình xét {code} năm {args.year}.")
+            pages = docs.print_minutes(session, held[-1].id, out)
+            what = f"biên bản họp bình xét {code} năm {args.year}"
+        elif args.paper == "registrations":
+            pages = docs.print_registration_list(session, args.year, code, out, hamlet_id)
+            what = f"danh sách đăng ký {code} năm {args.year}"
+        else:
+            ids = titles.registration_ids(session, titles.RegistrationQuery(args.year, code, hamlet_id=hamlet_id))
+            pages = docs.print_score_sheets(session, ids, out, blank=args.blank, form_id=args.form)
+            what = f"{len(ids)} phiếu đánh giá {code} năm {args.year}"
+    if args.format == "json":
+        _out(json.dumps({"paper": args.paper, "pages": pages, "out": str(out)}, ensure_ascii=False))
+    else:
+        _out(f"Đã in {what} ({pages} trang) vào {out}.")
+    return EXIT_OK
 
 
 def run_certificates(args) -> int:

@@ -269,3 +269,79 @@ def test_progress_against_national_targets(db):
     assert (cdht.recognised, cdht.total) == (0, 5)  # five heads born 1975 are of working age
     dhht = next(line for line in commune if line.title_code == "DHHT")
     assert (dhht.recognised, dhht.total, dhht.target) == (0, 1, 0.65)
+
+
+def _page_count(path) -> int:
+    import pypdfium2
+
+    return len(pypdfium2.PdfDocument(str(path)))
+
+
+def test_papers_from_the_database(db, tmp_path):
+    _profile(db)
+    hamlet, clan, households = _clan_commune(db)
+    regs = _scored(db, 2024, households[:3])
+    _decide(db, 2024, regs)
+    regs = _scored(db, 2025, households[:3])
+    with db.write() as s:
+        titles.register(s, 2025, "GĐHT", "household", households[3:])
+        m = _meeting(s)
+        reviews.set_votes(s, m, {regs[0]: 12, regs[1]: 12, regs[2]: 5})
+    decision = _decide(db, 2025, regs[:2], issue=False)
+    with db.read() as s:
+        assert title_documents.print_decision(s, decision, tmp_path / "draft.pdf") >= 2
+    draft = _pdftext(tmp_path / "draft.pdf")
+    assert "DỰ THẢO" in draft and "ngày …… tháng …… năm ……" in draft
+    with db.write() as s:
+        form = titles.DecisionForm(**{**titles.DecisionForm().__dict__, "id": decision, "number": "01/QĐ-HKH",
+                                      "year": 2025, "title_code": "GĐHT", "issued_on": "15/01/2026",
+                                      "signer_name": "Trần Văn Bảo", "signer_title": "Chủ tịch",
+                                      "basis": "Căn cứ Điều lệ Hội Khuyến học Việt Nam;\nCăn cứ biên bản họp bình xét ngày 10/12/2025;",
+                                      "registration_ids": regs[:2]})
+        titles.save_decision(s, form, issue=True)
+        title_documents.print_decision(s, decision, tmp_path / "qd.pdf")
+        title_documents.print_registration_list(s, 2025, "GĐHT", tmp_path / "dk.pdf", hamlet_id=hamlet)
+        assert title_documents.print_score_sheets(s, regs + [r.id for r in titles.registrations(s, 2025, "GĐHT")
+                                                                if r.id not in regs][:1], tmp_path / "phieu.pdf") >= 4
+        title_documents.print_minutes(s, m, tmp_path / "bb.pdf")
+    qd = _pdftext(tmp_path / "qd.pdf")
+    assert "Về việc công nhận danh hiệu Gia đình học tập năm 2025" in qd
+    assert "Căn cứ biên bản họp bình xét ngày 10/12/2025" in qd and "DỰ THẢO" not in qd
+    assert "Lê Văn An" in qd and "2 năm liền" in qd and "01/GCN-HKH" in qd
+    dk = _pdftext(tmp_path / "dk.pdf")
+    assert "Thôn Đông" in dk and "Trần Thị Én" in dk and "5/5" in dk.replace(" ", "")
+    phieu = [_pdftext(tmp_path / "phieu.pdf", "-f", str(n), "-l", str(n)) for n in range(1, _page_count(tmp_path / "phieu.pdf") + 1)]
+    firsts = [p for p in phieu if "PHIẾU ĐÁNH GIÁ" in p]
+    assert len(firsts) == 4
+    assert "Gia đình ông Lê Văn An" in firsts[0] and "Lưu ý: bộ tiêu chí này chưa được kiểm chứng" in firsts[0]
+    raw = " ".join(_pdftext(tmp_path / "phieu.pdf", "-raw").split())  # wrapped cells read in order
+    assert "Sổ theo dõi của chi hội" in raw  # the evidence typed when scoring
+    assert "Gia đình ông Lê Văn Dũng" in firsts[3]
+    bb = _pdftext(tmp_path / "bb.pdf")
+    assert "BIÊN BẢN" in bb and "Nhà văn hóa thôn Đông" in bb and "41,7%" in bb
+
+
+def test_cli_papers(tmp_path, capsys):
+    from khuyenhoc_desktop.storage.database import Database
+
+    path = tmp_path / "xa.sqlite"
+    with Database(path) as db:
+        _profile(db)
+        hamlet, clan, households = _clan_commune(db)
+        regs = _scored(db, 2025, households[:2])
+        with db.write() as s:
+            reviews.set_votes(s, _meeting(s), {regs[0]: 10})
+        _decide(db, 2025, regs)
+    run = lambda *a: cli.main(["papers", *a, "--db", str(path)])  # noqa: E731
+    assert run("decision", "--decision", "01/QĐ-HKH", "--out", str(tmp_path / "qd.pdf")) == 0
+    assert "Đã in quyết định 01/QĐ-HKH (năm 2025)" in capsys.readouterr().out
+    assert run("minutes", "--year", "2025", "--title", "gdht", "--out", str(tmp_path / "bb.pdf"), "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["paper"] == "minutes"
+    assert run("registrations", "--year", "2025", "--title", "GĐHT", "--hamlet", "thon dong",
+               "--out", str(tmp_path / "dk.pdf")) == 0
+    assert run("sheets", "--year", "2025", "--title", "GĐHT", "--blank", "--out", str(tmp_path / "p.pdf")) == 0
+    assert "Đã in 2 phiếu đánh giá GĐHT năm 2025" in capsys.readouterr().out
+    assert run("minutes", "--year", "2024", "--title", "gdht", "--out", str(tmp_path / "x.pdf")) == 2
+    assert "Chưa có biên bản họp bình xét GĐHT năm 2024" in capsys.readouterr().err
+    assert run("sheets", "--year", "2025", "--title", "GDHT thon", "--out", str(tmp_path / "y.pdf")) == 2
+    assert "Danh hiệu 'GDHT thon' không có" in capsys.readouterr().err

@@ -114,6 +114,7 @@ def fit_lines(
     """Lines and size for `value` within `max_width`: shrink to `min_size` first (default 70 %),
     then wrap into up to `max_lines` lines, then shrink further until the lines fit."""
     value = text(value)
+    max_width += 0.01  # a size shrunk to fit exactly must not fail the check by rounding
     min_size = size * 0.7 if min_size is None else min_size
     if width(value, font, size) <= max_width:
         return [value], size

@@ -25,7 +25,7 @@ from khuyenhoc_desktop.domain import vocab
 from khuyenhoc_desktop.domain.text import fold
 from khuyenhoc_desktop.domain.dates import format_date, parse_date, today
 from khuyenhoc_desktop.errors import NotFoundError, UserError, ValidationError
-from khuyenhoc_desktop.services import app_settings
+from khuyenhoc_desktop.services import app_settings, form_library
 from khuyenhoc_desktop.storage.models import clan_hamlet
 from khuyenhoc_desktop.storage.search import word_prefix_filter
 from khuyenhoc_desktop.storage.models import (
@@ -408,7 +408,7 @@ def score_registration(session: Session, registration_id: int, form, values: dic
     them out; a value that differs from the computed one needs a reason in `overrides`."""
     reg = _registration(session, registration_id)
     if isinstance(form, str):
-        form = forms_mod.find_form(form)
+        form = form_library.find_form(session, form)
     if form.title_code != reg.title_code:
         raise ValidationError({"form": f"Bộ tiêu chí {form.id} dành cho danh hiệu {form.title_code}, "
                                        f"không dùng cho {reg.title_code}."})
