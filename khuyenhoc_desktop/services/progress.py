@@ -103,3 +103,14 @@ def progress(session: Session, year: int) -> tuple[list[ProgressLine], dict[str,
         by_hamlet[code] = [ProgressLine(code, names[code], name, hid, done.get(hid, 0), totals.get(hid, 0), TARGETS[code])
                            for hid, name in hamlets]
     return lines, by_hamlet
+
+
+def years(session: Session, current: int) -> tuple[list[int], int]:
+    """(years to offer, newest first; the year to show first): the years with registrations and
+    the current one; first shown is the newest year with an issued decision (its results are
+    final), else the current year."""
+    from khuyenhoc_desktop.storage.models import Decision
+
+    offered = sorted(set(session.scalars(select(Registration.year).distinct())) | {current}, reverse=True)
+    decided = session.scalar(select(func.max(Decision.year)).where(Decision.issued))
+    return offered, decided if decided is not None else current
