@@ -36,3 +36,20 @@ def test_home_page_shows_progress_bars(qtbot, demo_db, tmp_path):
     assert gdht_now.recognised == 0  # the current year is open: nothing decided yet
     image = page.commune_chart.grab().toImage()
     assert image.height() >= 5 * 24
+
+
+def test_title_names_dialog_saves_aliases(qtbot, db, tmp_path):
+    from khuyenhoc_desktop.services import titles
+    from khuyenhoc_desktop.ui.title_names_dialog import TitleNamesDialog
+
+    ctx = AppContext(db, settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    dialog = TitleNamesDialog(ctx)
+    qtbot.addWidget(dialog)
+    assert dialog.fields["GĐHT"].text() == "" and dialog.fields["GĐHT"].placeholderText() == "Gia đình học tập"
+    dialog.fields["GĐHT"].setText("Gia đình hiếu học")
+    dialog.accept()
+    with db.read() as s:
+        assert titles.title_names(s)["GĐHT"] == "Gia đình hiếu học"
+    again = TitleNamesDialog(ctx)
+    qtbot.addWidget(again)
+    assert again.fields["GĐHT"].text() == "Gia đình hiếu học"

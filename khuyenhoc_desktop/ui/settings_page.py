@@ -1,4 +1,4 @@
-"""Cài đặt: the commune profile, the text size, where the data file is."""
+"""Cài đặt: the commune profile, the text size, the titles' local names, where the data file is."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSp
 
 from khuyenhoc_desktop.services.profile import get_profile
 from khuyenhoc_desktop.ui.profile_dialog import ProfileDialog
+from khuyenhoc_desktop.ui.title_names_dialog import TitleNamesDialog
 
 MIN_POINT, MAX_POINT = 8, 24
 
@@ -42,6 +43,10 @@ class SettingsPage(QWidget):
         form = QFormLayout()
         form.addRow("Hồ sơ xã", profile_box)
         form.addRow("Cỡ chữ", size_row)
+        names_button = QPushButton("Tên gọi danh hiệu…")
+        names_button.setToolTip("Dùng tên gọi cũ của địa phương, ví dụ \"Gia đình hiếu học\"")
+        names_button.clicked.connect(lambda: TitleNamesDialog(ctx, self).exec())
+        form.addRow("Danh hiệu", names_button)
         form.addRow("Tệp dữ liệu", db_path)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
