@@ -12,21 +12,22 @@ import argparse
 import json
 import sys
 
-KINDS = ("households", "persons", "members", "organisations", "clans")
 EXIT_OK, EXIT_REJECTED = 0, 1
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     from khuyenhoc_desktop.cli import _add_db
+    from khuyenhoc_desktop.services.import_read import IMPORT_KINDS
 
     p = sub.add_parser(
         "import",
         help="nhập một danh sách từ tệp Excel (.xlsx, .xls)",
-        description="Nhập hộ gia đình, nhân khẩu, hội viên, cơ quan đơn vị hoặc dòng họ từ Excel. "
+        description="Nhập hộ gia đình, nhân khẩu, hội viên, cơ quan đơn vị, dòng họ hoặc kết quả công dân học tập "
+        "từ Excel. "
         "Tự tìm trang tính, dòng tiêu đề và các cột; kiểm tra như khi nhập tay; "
         "lưu tất cả trong một lần (lỗi một dòng thì không lưu gì, trừ khi --skip-invalid).",
     )
-    p.add_argument("kind", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS))
+    p.add_argument("kind", choices=list(IMPORT_KINDS), metavar="KIND", help=", ".join(IMPORT_KINDS))
     p.add_argument("file", metavar="FILE.xlsx", help="tệp Excel cần nhập (.xlsx, .xlsm hoặc .xls)")
     _add_db(p)
     p.add_argument("--sheet", metavar="TÊN", help="trang tính cần nhập (mặc định: trang có bảng khớp nhất)")
@@ -108,6 +109,7 @@ def _json(args, source, layout, result) -> dict:
                        for d in result.duplicates],
         "missing_hamlets": result.missing_hamlets,
         "missing_clans": result.missing_clans,
+        "notes": result.notes,
         "dry_run": result.dry_run,
     }
 
@@ -119,7 +121,7 @@ def _n(value: int) -> str:
 
 
 _NOUNS = {"households": "hộ", "persons": "nhân khẩu", "members": "hội viên", "organisations": "đơn vị",
-          "clans": "dòng họ"}
+          "clans": "dòng họ", "citizen_results": "kết quả"}
 _ACTIONS = {"skip": "bỏ qua", "merge": "gộp", "add": "thêm mới"}
 
 
@@ -140,6 +142,7 @@ def _text(args, source, layout, result, rejected_file) -> str:
     if result.default_hamlet:
         lines.append(f"Thôn của mọi hộ (lấy từ tiêu đề): {result.default_hamlet}.")
     lines.append(f"Đã đọc {_n(result.rows)} dòng dữ liệu.")
+    lines.extend(result.notes)
     extra = (f" ({_n(result.persons_added)} nhân khẩu)" if args.kind == "households" and result.added else "")
     counts = (f"{_n(result.added)} {noun}{extra}, gộp {_n(result.merged)}, bỏ qua {_n(result.skipped)} trùng; "
               f"{_n(len(result.rejected_rows))} dòng bị từ chối.")

@@ -39,7 +39,7 @@ from khuyenhoc_desktop.storage.database import Database
 from khuyenhoc_desktop.storage.models import Branch, Clan, Hamlet, Household, Organisation, Person
 
 JSON_KEYS = {"kind", "file", "sheet", "header_row", "mapping", "encodings", "rows", "added", "merged", "skipped",
-             "rejected", "duplicates", "missing_hamlets", "missing_clans", "dry_run"}
+             "rejected", "duplicates", "missing_hamlets", "missing_clans", "notes", "dry_run"}
 
 
 @pytest.fixture(scope="module")
@@ -914,8 +914,8 @@ def test_fields_for_every_kind():
         specs = im.fields_for(kind)
         assert len({f.key for f in specs}) == len(specs)
         assert all(f.label and f.aliases for f in specs)
-        assert [f.key for f in specs if f.required] == (["full_name"] if kind in ("households", "persons", "members")
-                                                        else ["name"])
+        required = {"citizen_results": ["full_name", "year"], "organisations": ["name"], "clans": ["name"]}
+        assert [f.key for f in specs if f.required] == required.get(kind, ["full_name"])
     with pytest.raises(UserError, match="Không nhập được danh sách 'dues'"):
         im.fields_for("dues")
 

@@ -255,7 +255,7 @@ def test_unknown_kind_and_column(commune):
             lists.row_ids(s, ListQuery("planets"))
         assert str(info.value) == (
             "Không có danh sách 'planets'. Chọn một trong: hamlets, households, persons, clans, "
-            "organisations, branches, members."
+            "organisations, branches, members, citizen_results."
         )
         with pytest.raises(UserError) as info:
             lists.row_ids(s, ListQuery("persons", sort_key="salary"))

@@ -57,6 +57,15 @@ TITLES = {
     "CDHT": "Công dân học tập",
 }
 CITIZEN_SOURCES = {"online": "congdanhoctap.vn", "paper": "Phiếu giấy"}
+# The four groups of the Công dân học tập self-assessment form; only the first three names are
+# verified (QĐ 244/QĐ-KHVN), so the fourth says so instead of guessing.
+CITIZEN_GROUPS = {
+    "1": "Nông dân, lao động nông thôn",
+    "2": "Công nhân, thợ thủ công",
+    "3": "Cán bộ quản lý, công chức, doanh nhân",
+    "4": "Nhóm 4 (tên nhóm chưa xác minh)",
+}
+CITIZEN_RESULTS = {"passed": "Đạt", "failed": "Chưa đạt"}
 MEMBER_STATUSES = {"active": "Đang sinh hoạt", "left": "Đã thôi", "deceased": "Đã mất"}
 
 

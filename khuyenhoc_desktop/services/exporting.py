@@ -36,6 +36,7 @@ _SHEET_KINDS = {
     lists.NUMBER: xlsx.COUNT,
     lists.YEAR: xlsx.YEAR,
     lists.DATE: xlsx.DATE,
+    lists.SCORE: xlsx.TEXT,  # written as on screen (85,5): a whole-number format would round it
 }
 
 Progress = Callable[[int, int, str], None]
@@ -91,7 +92,7 @@ def cell_value(column: Column, value, *, full_ids: bool = False):
     """What goes into the cell: dates and numbers as they are, codes in words, CCCD masked."""
     if value is None or value == "":
         return None
-    if column.kind == lists.CODE:
+    if column.kind in (lists.CODE, lists.SCORE):
         return column.display(value) or None
     if is_id_column(column) and not full_ids:
         return mask_id(value)
@@ -99,7 +100,7 @@ def cell_value(column: Column, value, *, full_ids: bool = False):
 
 
 def _name_column(spec: ListKind) -> Column:
-    return next((c for c in spec.columns if c.sort is spec.model.sort_key), spec.columns[0])
+    return next((c for c in spec.columns if c.sort is spec.sort_column), spec.columns[0])
 
 
 def _lower_first(text: str) -> str:

@@ -20,13 +20,14 @@ from pathlib import Path
 from khuyenhoc_desktop.domain.text import fold, nfc
 from khuyenhoc_desktop.errors import UserError
 
-IMPORT_KINDS = ("households", "persons", "members", "organisations", "clans")
+IMPORT_KINDS = ("households", "persons", "members", "organisations", "clans", "citizen_results")
 KIND_TITLES = {
     "households": "Hộ gia đình",
     "persons": "Nhân khẩu",
     "members": "Hội viên",
     "organisations": "Cơ quan, đơn vị",
     "clans": "Dòng họ",
+    "citizen_results": "Công dân học tập",
 }
 HEADER_SCAN = 30  # rows looked at for the header
 SAMPLE_ROWS = 300  # data rows looked at to detect a column's legacy encoding
@@ -83,7 +84,8 @@ def _person_fields(name_aliases: tuple[str, ...]) -> list[FieldSpec]:
         _f("cccd", "Số CCCD",
            ("Số CCCD", "CCCD", "CCCD/CMND", "CMND/CCCD", "Số CCCD/CMND", "Số CMND/CCCD", "Số CMND",
             "CMND", "Số định danh", "Số định danh cá nhân", "Căn cước công dân",
-            "Số căn cước công dân", "Số căn cước", "Số CCCD chủ hộ"), "cccd"),
+            "Số căn cước công dân", "Số căn cước", "Số CCCD chủ hộ", "Định danh", "Mã định danh",
+            "Số định danh công dân"), "cccd"),
         _f("phone", "Điện thoại",
            ("Điện thoại", "Số điện thoại", "SĐT", "ĐT", "Điện thoại di động", "Di động", "ĐTDĐ"), "phone"),
     ]
@@ -172,12 +174,31 @@ def _clans_fields() -> list[FieldSpec]:
     ]
 
 
+def _citizen_results_fields() -> list[FieldSpec]:
+    person = [f for f in _person_fields(_NAME) if f.key not in ("sex", "sex_male", "sex_female", "phone")]
+    return person + [
+        _f("hamlet", "Thôn, tổ dân phố", _HAMLET_ALIASES),
+        _f("year", "Năm đánh giá",
+           ("Năm đánh giá", "Năm", "Năm công nhận", "Năm tự đánh giá", "Năm xét"), required=True),
+        _f("form_group", "Nhóm phiếu",
+           ("Nhóm phiếu", "Nhóm", "Đối tượng", "Nhóm đối tượng", "Phiếu", "Loại phiếu", "Nhóm phiếu đánh giá")),
+        _f("total", "Tổng điểm", ("Tổng điểm", "Điểm", "Tổng số điểm", "Điểm tự đánh giá", "Số điểm")),
+        _f("result", "Kết quả (Đạt/Chưa đạt)",
+           ("Kết quả", "Đạt", "Kết quả đánh giá", "Đạt/Chưa đạt", "Xếp loại", "Công nhận")),
+        _f("result_on", "Ngày",
+           ("Ngày", "Ngày đánh giá", "Ngày tự đánh giá", "Ngày công nhận", "Ngày nộp"), "date"),
+        _f("source", "Nguồn", ("Nguồn", "Hình thức", "Hình thức đánh giá", "Nguồn kết quả")),
+        _f("note", "Ghi chú", ("Ghi chú",)),
+    ]
+
+
 _FIELDS = {
     "households": _household_fields,
     "persons": _persons_fields,
     "members": _members_fields,
     "organisations": _organisations_fields,
     "clans": _clans_fields,
+    "citizen_results": _citizen_results_fields,
 }
 # Headers that say "this is the header row" but are not imported.
 IGNORED_HEADERS = ("STT", "TT", "Số TT", "Số thứ tự", "Dân tộc", "Tôn giáo", "Quốc tịch", "Số nhân khẩu",
@@ -1012,8 +1033,13 @@ def check_layout(layout: Layout, kind: str) -> None:
     if layout.header_row < 1 or layout.header_rows not in (1, 2):
         raise UserError("Dòng tiêu đề không hợp lệ.")
     named = "full_name" in layout.mapping or "given" in layout.mapping
-    if kind in ("households", "persons", "members") and not named:
+    if kind in ("households", "persons", "members", "citizen_results") and not named:
         raise UserError("Chưa chọn cột Họ và tên.")
+    if kind == "citizen_results":
+        if "year" not in layout.mapping:
+            raise UserError("Chưa chọn cột Năm đánh giá.")
+        if not {"result", "total"} & set(layout.mapping):
+            raise UserError("Chưa chọn cột Kết quả hoặc Tổng điểm: cần một trong hai để biết đạt hay chưa đạt.")
     if kind in ("organisations", "clans") and "name" not in layout.mapping:
         raise UserError(f"Chưa chọn cột {specs['name'].label}.")
     if kind == "persons" and not ({"household_code", "head_name"} & set(layout.mapping)):

@@ -1,5 +1,5 @@
 """Importing lists from Excel: households (one row per household, or one row per person grouped
-into households), persons, members, organisations and clans.
+into households), persons, members, organisations, clans and citizen results (Công dân học tập).
 
 The same rules as the dialogs: every row becomes the registry's form and goes through the
 registry's `validate_*`; only the uniqueness look-ups those functions would make one query per
@@ -64,6 +64,7 @@ from khuyenhoc_desktop.services.import_read import (  # noqa: F401 - the import 
 )
 from khuyenhoc_desktop.services.registry import (
     BranchForm,
+    CitizenResultForm,
     ClanForm,
     HamletForm,
     HouseholdForm,
@@ -74,6 +75,7 @@ from khuyenhoc_desktop.services.registry import (
 from khuyenhoc_desktop.storage import search
 from khuyenhoc_desktop.storage.models import (
     Branch,
+    CitizenResult,
     Clan,
     Hamlet,
     Household,
@@ -134,6 +136,7 @@ class ImportPlan:
     default_hamlet: str = ""  # hamlet of every household when the file has no hamlet column
     households: int = 0  # households kind: households found in the file
     file: str = ""
+    notes: list[str] = field(default_factory=list)  # about the whole file, e.g. how results were read
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -173,6 +176,7 @@ class ImportResult:
     would_merge: int = 0
     would_skip: int = 0
     households: int = 0  # households kind: households found in the file
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -459,6 +463,9 @@ def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
     conn.exec_driver_sql(sql, params)
 
 
+_BULK_TABLES = {"household": Household, "person": Person, "member": Member, "citizen_result": CitizenResult}
+
+
 class _Regroup(Exception):
     """The rows of one household are not next to each other: read again, grouping by code."""
 
@@ -495,7 +502,8 @@ class _Engine(ABC):
         self.default_hamlet = ""
         self.default_hamlet_id: int | None = None
         self.now = utcnow()
-        self.pending: dict[str, list[dict]] = {"household": [], "person": [], "member": []}
+        self.notes: list[str] = []
+        self.pending: dict[str, list[dict]] = {table: [] for table in _BULK_TABLES}
         self.next_id: dict[str, int] = {}
         self._columns = [(key, col - 1, layout.encodings.get(col)) for key, col in layout.mapping.items()]
         name_col = next((layout.mapping[k] for k in ("full_name", "given", "name") if k in layout.mapping), None)
@@ -533,7 +541,7 @@ class _Engine(ABC):
 
     def new_id(self, table: str) -> int:
         if table not in self.next_id:
-            model = {"household": Household, "person": Person, "member": Member}[table]
+            model = _BULK_TABLES[table]
             self.next_id[table] = (self.s.scalar(select(func.max(model.id))) or 0) + 1
         rid = self.next_id[table]
         self.next_id[table] += 1
@@ -552,7 +560,7 @@ class _Engine(ABC):
             for rows in self.pending.values():
                 rows.clear()
             return
-        for table, model in (("household", Household), ("person", Person), ("member", Member)):
+        for table, model in _BULK_TABLES.items():  # in this order: a row's references first
             rows = self.pending[table]
             if rows:
                 _bulk_insert(self.s, model.__table__, rows)
@@ -1379,31 +1387,13 @@ class _PersonsEngine(_PersonEngine):
         super().after()
 
 
-# ---------------------------------------------------------------- members
-class _MembersEngine(_Engine):
+# ---------------------------------------------------------------- lists about registered persons
+class _PersonRefEngine(_Engine):
+    """Lists about persons already in the registry (members, citizen results): each row names
+    one, found by CCCD, else by name and birth year, narrowed by hamlet."""
+
     def prepare(self, total: int) -> None:
         self.index = _PersonIndex(self.s)
-        self.members: dict[int, int] = dict(
-            (pid, mid) for mid, pid in self.s.execute(select(Member.id, Member.person_id)))
-        self.cards: set[str] = {c for c, in self.s.execute(select(Member.card_number)) if c}
-        self.file_person: dict[int, int] = {}  # person id -> row
-        self.file_cards: dict[str, int] = {}
-        self.row_member: dict[int, int] = {}
-        branches = list(self.s.execute(select(Branch.id, Branch.name, Branch.kind, Branch.hamlet_id)))
-        self.branches = _Names([(b, n) for b, n, _, _ in branches], bare=_bare_branch)
-        self.hamlet_branches: dict[int, list[int]] = {}
-        for b, _, kind, hamlet in branches:
-            if kind == "hamlet" and hamlet:
-                self.hamlet_branches.setdefault(hamlet, []).append(b)
-        self.bulk = total > BULK_ROWS and self.write
-        if self.bulk:
-            self._paused = search.index_paused(self.s, ("member",))
-            self._paused.__enter__()
-
-    def after(self) -> None:
-        if getattr(self, "_paused", None) is not None:
-            self._paused.__exit__(None, None, None)
-            self._paused = None
 
     def person_id(self, row: int, v: dict) -> tuple[int | None, str]:
         cccd, w = cccd_text(v.get("cccd"))
@@ -1451,6 +1441,33 @@ class _MembersEngine(_Engine):
             self.reject(row, "full_name", f"Có {len(found)} nhân khẩu {who}; hãy thêm cột Số CCCD, Năm sinh "
                                           "hoặc Thôn để biết là ai.")
         return None, full
+
+
+# ---------------------------------------------------------------- members
+class _MembersEngine(_PersonRefEngine):
+    def prepare(self, total: int) -> None:
+        super().prepare(total)
+        self.members: dict[int, int] = dict(
+            (pid, mid) for mid, pid in self.s.execute(select(Member.id, Member.person_id)))
+        self.cards: set[str] = {c for c, in self.s.execute(select(Member.card_number)) if c}
+        self.file_person: dict[int, int] = {}  # person id -> row
+        self.file_cards: dict[str, int] = {}
+        self.row_member: dict[int, int] = {}
+        branches = list(self.s.execute(select(Branch.id, Branch.name, Branch.kind, Branch.hamlet_id)))
+        self.branches = _Names([(b, n) for b, n, _, _ in branches], bare=_bare_branch)
+        self.hamlet_branches: dict[int, list[int]] = {}
+        for b, _, kind, hamlet in branches:
+            if kind == "hamlet" and hamlet:
+                self.hamlet_branches.setdefault(hamlet, []).append(b)
+        self.bulk = total > BULK_ROWS and self.write
+        if self.bulk:
+            self._paused = search.index_paused(self.s, ("member",))
+            self._paused.__enter__()
+
+    def after(self) -> None:
+        if getattr(self, "_paused", None) is not None:
+            self._paused.__exit__(None, None, None)
+            self._paused = None
 
     def create_branch(self, name: str) -> int:
         """A missing branch, attached to what its name points to: a hamlet ("Chi hội Thôn 2"),
@@ -1732,12 +1749,160 @@ class _ClansEngine(_SmallEngine):
         super().merge(row, rid, new)
 
 
+# ---------------------------------------------------------------- citizen results
+_PASSED_WORDS = {"dat", "x", "co", "v", "1", "+", "passed", "yes", "d"}
+_FAILED_WORDS = {"chua dat", "khong dat", "khong", "k", "0", "-", "failed", "no", "cd", "kd"}
+_GROUP_WORDS = (("nong dan", "1"), ("lao dong nong thon", "1"), ("cong nhan", "2"), ("tho", "2"),
+                ("can bo", "3"), ("cong chuc", "3"), ("quan ly", "3"), ("doanh nhan", "3"))
+_GROUP_NUMBER = re.compile(r"^(?:nhom\s*)?([1-4])$")
+
+
+def citizen_group(value: str) -> str | None:
+    """Form group code from "2", "Nhóm 2", its label or a word of it; None when unclear."""
+    key = _words(value)
+    if m := _GROUP_NUMBER.match(key):
+        return m.group(1)
+    for code, label in vocab.CITIZEN_GROUPS.items():
+        if key == _words(label):
+            return code
+    for word, code in _GROUP_WORDS:
+        if f" {word} " in f" {key} ":
+            return code
+    return None
+
+
+def citizen_source(value: str) -> str | None:
+    key = _words(value)
+    if any(w in key for w in ("giay", "paper", "phieu")):
+        return "paper"
+    if any(w in key for w in ("congdanhoctap", "online", "truc tuyen", "mang", "web", "dien tu")):
+        return "online"
+    return None
+
+
+class _CitizenResultsEngine(_PersonRefEngine):
+    """One result per person and year; a second one for the same year is a duplicate (skip,
+    merge or, refused with the registry's message, add)."""
+
+    def prepare(self, total: int) -> None:
+        super().prepare(total)
+        self.results: dict[tuple[int, int], int] = {
+            (pid, year): rid for rid, pid, year in
+            self.s.execute(select(CitizenResult.id, CitizenResult.person_id, CitizenResult.year))}
+        self.file_results: dict[tuple[int, int], int] = {}  # (person, year) -> row
+        self.row_result: dict[int, int] = {}
+        if "result" not in self.layout.mapping:
+            self.notes.append(f"Tệp không có cột Kết quả: người có tổng điểm từ {registry.CITIZEN_PASS_TOTAL} "
+                              "trở lên được ghi là Đạt, còn lại Chưa đạt.")
+
+    def result(self, row: int, v: dict, total: str) -> str | None:
+        """'passed' / 'failed', from the result column, else from the total."""
+        text_ = self.text(v, "result")
+        if text_:
+            key = _words(text_)
+            if key in _PASSED_WORDS:
+                return "passed"
+            if key in _FAILED_WORDS:
+                return "failed"
+            self.reject(row, "result", f"Kết quả '{text_}' chưa rõ; hãy ghi Đạt hoặc Chưa đạt.")
+            return None
+        try:
+            score = registry.parse_score(total)
+        except ValueError:
+            return None  # the total's own error says it
+        if score is None:
+            self.reject(row, "result", "Chưa ghi kết quả (Đạt hoặc Chưa đạt) hay tổng điểm.")
+            return None
+        if "result" in self.layout.mapping:
+            self.warn(row, "result", f"Kết quả để trống; theo tổng điểm ghi là "
+                                     f"{'Đạt' if score >= registry.CITIZEN_PASS_TOTAL else 'Chưa đạt'}.")
+        return "passed" if score >= registry.CITIZEN_PASS_TOTAL else "failed"
+
+    def feed(self, row: int, v: dict) -> None:
+        if self.rows % 500 == 0:
+            self.check_cancel()
+        pid, _ = self.person_id(row, v)
+        total = self.text(v, "total")
+        result = self.result(row, v, total)
+        group_text = self.text(v, "form_group")
+        group = citizen_group(group_text) if group_text else ""
+        if group is None:
+            self.warn(row, "form_group", f"Nhóm phiếu '{group_text}' chưa rõ; để trống.")
+            group = ""
+        source_text = self.text(v, "source")
+        source = citizen_source(source_text) if source_text else "online"
+        if source is None:
+            self.warn(row, "source", f"Nguồn '{source_text}' chưa rõ; đã ghi là {vocab.CITIZEN_SOURCES['online']}.")
+            source = "online"
+        result_on, w = date_text(v.get("result_on"), "Ngày")
+        if w:
+            self.warn(row, "result_on", w)
+        form = CitizenResultForm(year=self.text(v, "year"), form_group=group, total=total,
+                                 result=result or "failed", result_on=result_on, source=source,
+                                 note=self.text(v, "note"))
+        errors = registry.validate_citizen_result(self.s, form)  # no person: no query per row
+        errors.pop("person_id", None)
+        for k, message in errors.items():
+            self.reject(row, k, message)
+        if pid is None or result is None or errors:
+            return
+        form.person_id = pid
+        year = int(form.year)
+        name = self.index.info[pid][0]
+        existing = self.results.get((pid, year))
+        other = self.file_results.get((pid, year))
+        if existing is not None or other is not None:
+            reason = (f"{name} đã có kết quả năm {year}" if existing is not None
+                      else f"Trùng người và năm với dòng {other}")
+            target = existing if existing is not None else self.row_result.get(other)
+            action = self.duplicate(row, name, reason, existing, other, "citizen_results")
+            if self.settled(action, row, target, form, self.merge_result):
+                return
+            self.reject(row, "year", f"{name} đã có kết quả năm {year}.")
+            return
+        rid = self.new_id("citizen_result")
+        if self.storing:
+            self.queue("citizen_result", {
+                "id": rid, **self.stamp(), "person_id": pid, "year": year, "form_group": group,
+                "total": registry.parse_score(total), "passed": result == "passed",
+                "result_on": parse_date(result_on), "source": source, "note": form.note,
+            })
+        self.file_results[(pid, year)] = row
+        self.row_result[row] = rid
+        self.added += 1
+
+    def merge_result(self, row: int, rid: int, new: CitizenResultForm) -> None:
+        """The row's values over the saved result; columns the file lacks keep theirs."""
+        self.flush()
+        if self.s.scalar(select(CitizenResult.id).where(CitizenResult.id == rid)) is None:
+            self.merged += 1  # a row of this same file, not written in a dry run
+            return
+        form = registry.load_citizen_result(self.s, rid)
+        for name in ("form_group", "total", "result_on", "note"):
+            if value := getattr(new, name):
+                setattr(form, name, value)
+        form.result = new.result  # read from the row's result, else its total (a row with neither is refused)
+        if "source" in self.layout.mapping:
+            form.source = new.source
+        try:
+            if self.storing:
+                registry.save_citizen_result(self.s, form)
+            elif errors := registry.validate_citizen_result(self.s, form):
+                raise ValidationError(errors)
+        except ValidationError as exc:
+            for k, message in exc.errors.items():
+                self.reject(row, k, message)
+            return
+        self.merged += 1
+
+
 _ENGINES = {
     "households": _HouseholdEngine,
     "persons": _PersonsEngine,
     "members": _MembersEngine,
     "organisations": _OrganisationsEngine,
     "clans": _ClansEngine,
+    "citizen_results": _CitizenResultsEngine,
 }
 
 
@@ -1761,6 +1926,7 @@ def _plan_of(engine: _Engine, path) -> ImportPlan:
         missing_hamlets=list(engine.missing_hamlets.values()), missing_clans=list(engine.missing_clans.values()),
         missing_branches=list(engine.missing_branches.values()), warnings=sorted(engine.warnings, key=lambda i: i.row),
         default_hamlet=engine.default_hamlet, households=getattr(engine, "households", 0), file=str(path),
+        notes=engine.notes,
     )
 
 
@@ -1845,7 +2011,7 @@ def run_import(db, path, kind: str, layout: Layout, options: ImportOptions, *, p
         created_branches=engine.created_branches if hold else [],
         default_hamlet=engine.default_hamlet,
         would_add=engine.added, would_merge=engine.merged, would_skip=engine.skipped,
-        households=getattr(engine, "households", 0),
+        households=getattr(engine, "households", 0), notes=engine.notes,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from khuyenhoc_desktop.domain import vocab
@@ -19,6 +19,7 @@ from khuyenhoc_desktop.domain.text import fold, search_terms
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.storage.models import (
     Branch,
+    CitizenResult,
     Clan,
     Hamlet,
     Household,
@@ -29,7 +30,12 @@ from khuyenhoc_desktop.storage.models import (
 )
 from khuyenhoc_desktop.storage.search import match_count, word_prefix_filter
 
-TEXT, NUMBER, YEAR, DATE, CODE = "text", "number", "year", "date", "code"
+TEXT, NUMBER, YEAR, DATE, CODE, SCORE = "text", "number", "year", "date", "code", "score"
+
+
+def format_score(value: float) -> str:
+    """A score as Vietnamese write it: 85, 85,5."""
+    return f"{value:g}".replace(".", ",")
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class Column:
             return format_date(value)
         if self.kind == CODE:
             return vocab.label(self.codes or {}, value)
+        if self.kind == SCORE:
+            return format_score(value)
         return value
 
     def text(self, value) -> str:
@@ -59,7 +67,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.kind in (NUMBER, YEAR)
+        return self.kind in (NUMBER, YEAR, SCORE)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,17 @@ class ListKind:
     post: Callable[[Session, dict[int, dict]], None] | None = None
     # Appended to the page's columns in Excel exports, so that an export imports back.
     export_extra: tuple[Column, ...] = ()
+    # A list of records about persons that have no name of their own (citizen results): it is
+    # in the order of `name_key` (the person's sort key, reached through `joins`), and its
+    # search box finds the rows whose `search_link` points at a match in `search_model`'s index.
+    name_key: ColumnElement | None = None
+    search_model: type | None = None
+    search_link: ColumnElement | None = None
+
+    @property
+    def sort_column(self) -> ColumnElement:
+        """What the list is in order of when no column is chosen."""
+        return self.name_key if self.name_key is not None else self.model.sort_key
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -108,6 +127,10 @@ _MemberPerson = aliased(Person)
 _MemberHousehold = aliased(Household)
 _MemberHamlet = aliased(Hamlet)
 _HouseholdHead = aliased(Person)
+_CitizenPerson = aliased(Person)
+_CitizenHousehold = aliased(Household)
+_CitizenHamlet = aliased(Hamlet)
+_citizen_passed = case((CitizenResult.passed, "passed"), else_="failed")
 
 _household_count = (
     select(func.count(Household.id)).where(Household.hamlet_id == Hamlet.id).scalar_subquery()
@@ -318,6 +341,37 @@ KINDS: dict[str, ListKind] = {
                 Column("sex", "Giới tính", _MemberPerson.sex, CODE, codes=vocab.SEXES, width=70),
             ),
         ),
+        ListKind(
+            key="citizen_results",
+            title="Công dân học tập",
+            noun="kết quả",
+            model=CitizenResult,
+            columns=(
+                Column("full_name", "Họ tên", _CitizenPerson.full_name, sort=_CitizenPerson.sort_key, width=180),
+                Column("birth_year", "Năm sinh", _CitizenPerson.birth_year, YEAR, width=70),
+                Column("hamlet", "Thôn", _CitizenHamlet.name, sort=_CitizenHamlet.sort_key, width=130),
+                Column("year", "Năm đánh giá", CitizenResult.year, YEAR, width=90),
+                Column("form_group", "Nhóm phiếu", CitizenResult.form_group, CODE, codes=vocab.CITIZEN_GROUPS,
+                       width=200),
+                Column("total", "Tổng điểm", CitizenResult.total, SCORE, width=75),
+                Column("passed", "Kết quả", _citizen_passed, CODE, codes=vocab.CITIZEN_RESULTS, width=80),
+                Column("result_on", "Ngày", CitizenResult.result_on, DATE, width=90),
+                Column("source", "Nguồn", CitizenResult.source, CODE, codes=vocab.CITIZEN_SOURCES, width=120),
+                Column("note", "Ghi chú", CitizenResult.note, width=160),
+            ),
+            joins=lambda s: s.join(_CitizenPerson, _CitizenPerson.id == CitizenResult.person_id)
+            .outerjoin(_CitizenHousehold, _CitizenHousehold.id == _CitizenPerson.household_id)
+            .outerjoin(_CitizenHamlet, _CitizenHamlet.id == _CitizenHousehold.hamlet_id),
+            hamlet_column=_CitizenHousehold.hamlet_id,
+            status_column=_citizen_passed,
+            statuses=vocab.CITIZEN_RESULTS,
+            status_label="Kết quả",
+            empty_text="Chưa có kết quả công dân học tập nào. Bấm Thêm mới hoặc Nhập từ Excel.",
+            export_extra=(Column("cccd", "Số CCCD", _CitizenPerson.cccd, width=110),),
+            name_key=_CitizenPerson.sort_key,
+            search_model=Person,
+            search_link=CitizenResult.person_id,
+        ),
     )
 }
 
@@ -337,7 +391,12 @@ def _filtered(session: Session, q: ListQuery, stmt: Select, *, dense: bool = Fal
     dialect = session.get_bind().dialect.name
     # With another filter the rows are found through it; the matches are only probed.
     dense = dense or q.hamlet_id is not None or bool(q.status)
-    condition = word_prefix_filter(dialect, table, search_terms(q.search), dense=dense)
+    terms = search_terms(q.search)
+    if spec.search_model is None:
+        condition = word_prefix_filter(dialect, table, terms, dense=dense)
+    else:
+        found = word_prefix_filter(dialect, spec.search_model.__table__, terms)
+        condition = None if found is None else spec.search_link.in_(select(spec.search_model.id).where(found))
     if condition is not None:
         stmt = stmt.where(condition)
     if q.hamlet_id is not None and spec.hamlet_column is not None:
@@ -348,7 +407,8 @@ def _filtered(session: Session, q: ListQuery, stmt: Select, *, dense: bool = Fal
 
 
 def _needs_joins(spec: ListKind, q: ListQuery) -> bool:
-    return q.sort_key is not None or (q.hamlet_id is not None and spec.hamlet_column is not None)
+    return (q.sort_key is not None or spec.name_key is not None
+            or (q.hamlet_id is not None and spec.hamlet_column is not None))
 
 
 def name_ordered(q: ListQuery) -> bool:
@@ -357,16 +417,16 @@ def name_ordered(q: ListQuery) -> bool:
     if q.sort_key is None:
         return True
     col = kind(q.kind).column(q.sort_key)
-    return col.sort is not None and col.sort is kind(q.kind).model.sort_key
+    return col.sort is not None and col.sort is kind(q.kind).sort_column
 
 
 def _order(spec: ListKind, q: ListQuery) -> list:
-    model = spec.model
+    model, name = spec.model, spec.sort_column
     if name_ordered(q):
-        return [model.sort_key.desc(), model.id.desc()] if q.descending else [model.sort_key, model.id]
+        return [name.desc(), model.id.desc()] if q.descending else [name, model.id]
     col = spec.column(q.sort_key)
     sort = col.sort if col.sort is not None else col.expr
-    return [sort.desc() if q.descending else sort.asc(), model.sort_key, model.id]
+    return [sort.desc() if q.descending else sort.asc(), name, model.id]
 
 
 def row_ids(session: Session, q: ListQuery) -> list[int]:
@@ -383,7 +443,7 @@ def count_rows(session: Session, q: ListQuery) -> int:
     """How many rows match the search and filters."""
     spec = kind(q.kind)
     terms = search_terms(q.search)
-    if terms and q.hamlet_id is None and not q.status:
+    if terms and q.hamlet_id is None and not q.status and spec.search_model is None:
         fast = match_count(session, spec.model.__table__, terms)
         if fast is not None:
             return fast
@@ -431,20 +491,22 @@ def fetch_rows(session: Session, kind_key: str, ids: Sequence[int]) -> dict[int,
 def position(session: Session, q: ListQuery, record_id: int) -> int:
     """Row number of a record in a name-ordered list, or -1 if it does not match."""
     spec = kind(q.kind)
-    model = spec.model
-    key = session.scalar(select(model.sort_key).where(model.id == record_id))
+    model, name = spec.model, spec.sort_column
+    joined = spec.name_key is not None or (q.hamlet_id is not None and spec.hamlet_column is not None)
+    key_query = select(name).select_from(model).where(model.id == record_id)
+    key = session.scalar(spec.joins(key_query) if spec.name_key is not None else key_query)
     if key is None:
         return -1
     base = select(func.count(model.id)).select_from(model)
-    if q.hamlet_id is not None and spec.hamlet_column is not None:
+    if joined:
         base = spec.joins(base)
     base = _filtered(session, q, base)
     if not session.scalar(base.where(model.id == record_id)):
         return -1
     if q.descending:
-        before = or_(model.sort_key > key, and_(model.sort_key == key, model.id > record_id))
+        before = or_(name > key, and_(name == key, model.id > record_id))
     else:
-        before = or_(model.sort_key < key, and_(model.sort_key == key, model.id < record_id))
+        before = or_(name < key, and_(name == key, model.id < record_id))
     return session.scalar(base.where(before)) or 0
 
 

@@ -27,6 +27,7 @@ from khuyenhoc_desktop.domain.validation import (
 from khuyenhoc_desktop.errors import DependencyError, NotFoundError, ValidationError
 from khuyenhoc_desktop.storage.models import (
     Branch,
+    CitizenResult,
     Clan,
     DuesPayment,
     Hamlet,
@@ -83,7 +84,7 @@ def _to_form(form_cls, record, **extra):
 
 
 _NULLABLE = {"id", "hamlet_id", "clan_id", "head_person_id", "household_id", "organisation_id",
-             "person_id", "branch_id"}
+             "person_id", "branch_id", "total"}
 
 
 # ---------------------------------------------------------------- derived columns
@@ -614,6 +615,106 @@ def delete_dues(session: Session, dues_id: int) -> None:
     session.delete(_get(session, DuesPayment, dues_id, "khoản hội phí"))
 
 
+# ---------------------------------------------------------------- citizen results (Công dân học tập)
+CITIZEN_PASS_TOTAL = 80  # pass: total ≥ 80 and no indicator below 5 (one province's guidance)
+CITIZEN_YEARS = (1990, 2100)
+
+
+@dataclass
+class CitizenResultForm:
+    id: int | None = None
+    person_id: int | None = None
+    year: str = ""
+    form_group: str = ""
+    total: str = ""
+    result: str = "passed"
+    result_on: str = ""
+    source: str = "online"
+    note: str = ""
+
+
+def parse_score(text: str | float | None) -> float | None:
+    """A total typed as 85, 85,5 or 85.5; None when blank; ValueError when not a number."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    cleaned = str(text or "").strip().replace(",", ".")
+    return float(cleaned) if cleaned else None
+
+
+def _result_year(form: CitizenResultForm) -> int | None:
+    text = str(form.year).strip()
+    return int(text) if text.isdigit() else None
+
+
+def validate_citizen_result(session: Session, form: CitizenResultForm) -> dict[str, str]:
+    _text_fields(form)
+    errors: dict[str, str] = {}
+    person = session.get(Person, form.person_id) if form.person_id is not None else None
+    if person is None:
+        errors["person_id"] = "Chưa chọn người (phải là một nhân khẩu trong danh sách)."
+    year = _result_year(form)
+    low, high = CITIZEN_YEARS
+    if year is None or not low <= year <= high:
+        errors["year"] = f"Năm đánh giá phải là năm có 4 chữ số, từ {low} đến {high}."
+    if form.form_group:
+        _choice(errors, "form_group", form.form_group, vocab.CITIZEN_GROUPS, "Nhóm phiếu")
+    try:
+        total = parse_score(form.total)
+    except ValueError:
+        total = None
+        errors["total"] = "Tổng điểm phải là số từ 0 đến 100, ví dụ 85 hoặc 85,5."
+    if total is not None and not 0 <= total <= 100:
+        errors["total"] = "Tổng điểm phải là số từ 0 đến 100, ví dụ 85 hoặc 85,5."
+    _choice(errors, "result", form.result, vocab.CITIZEN_RESULTS, "Kết quả")
+    if msg := check_date_text(form.result_on, "Ngày"):
+        errors["result_on"] = msg
+    _choice(errors, "source", form.source, vocab.CITIZEN_SOURCES, "Nguồn")
+    if person is not None and "year" not in errors:
+        clash = session.scalar(select(CitizenResult.id).where(
+            CitizenResult.person_id == person.id, CitizenResult.year == year, CitizenResult.id != (form.id or 0)))
+        if clash:
+            errors["year"] = f"{person.full_name} đã có kết quả năm {year}."
+    return errors
+
+
+def citizen_result_warnings(form: CitizenResultForm) -> list[str]:
+    """Not errors: a pass below the pass mark is probably a typing slip."""
+    from khuyenhoc_desktop.services.lists import format_score
+
+    try:
+        total = parse_score(form.total)
+    except ValueError:
+        return []
+    if form.result == "passed" and total is not None and total < CITIZEN_PASS_TOTAL:
+        return [f"Kết quả Đạt nhưng tổng điểm {format_score(total)} dưới {CITIZEN_PASS_TOTAL} (mức đạt)."]
+    return []
+
+
+def save_citizen_result(session: Session, form: CitizenResultForm) -> int:
+    record = _checked_record(session, CitizenResult, form, validate_citizen_result, "kết quả")
+    record.person_id = form.person_id
+    record.year = _result_year(form)
+    record.form_group = form.form_group
+    record.total = parse_score(form.total)
+    record.passed = form.result == "passed"
+    record.result_on = parse_date(form.result_on)
+    record.source = form.source
+    record.note = form.note
+    return _stored(session, record)
+
+
+def load_citizen_result(session: Session, result_id: int) -> CitizenResultForm:
+    from khuyenhoc_desktop.services.lists import format_score
+
+    record = _get(session, CitizenResult, result_id, "kết quả")
+    return CitizenResultForm(
+        id=record.id, person_id=record.person_id, year=str(record.year), form_group=record.form_group,
+        total="" if record.total is None else format_score(record.total),
+        result="passed" if record.passed else "failed", result_on=format_date(record.result_on),
+        source=record.source, note=record.note,
+    )
+
+
 # ---------------------------------------------------------------- deleting
 @dataclass
 class DeletePlan:
@@ -653,6 +754,9 @@ def describe(session: Session, kind: str, record_id: int) -> str:
     if kind == "members":
         member = _get(session, Member, record_id, "hội viên")
         return "hội viên " + session.get(Person, member.person_id).full_name
+    if kind == "citizen_results":
+        result = _get(session, CitizenResult, record_id, "kết quả")
+        return f"kết quả công dân học tập năm {result.year} của {session.get(Person, result.person_id).full_name}"
     raise NotFoundError(f"Không có danh sách '{kind}'.")
 
 
@@ -672,11 +776,17 @@ def delete_plan(session: Session, kind: str, record_id: int) -> DeletePlan:
         persons = select(Person.id).where(Person.household_id == record_id)
         if k := n(select(Member.id).where(Member.person_id.in_(persons))):
             plan.blockers.append(f"{k} người trong hộ là hội viên; hãy xóa họ khỏi danh sách hội viên trước.")
+        if k := n(select(CitizenResult.person_id).where(CitizenResult.person_id.in_(persons)).distinct()):
+            plan.blockers.append(f"{k} người trong hộ có kết quả công dân học tập; kết quả là lịch sử phải "
+                                 "giữ, nên chưa xóa được hộ.")
         if k := n(persons):
             plan.consequences.append(f"Hộ có {k} nhân khẩu; họ sẽ bị xóa cùng.")
     elif kind == "persons":
         if n(select(Member.id).where(Member.person_id == record_id)):
             plan.blockers.append("Người này là hội viên; hãy xóa khỏi danh sách hội viên trước.")
+        if k := n(select(CitizenResult.id).where(CitizenResult.person_id == record_id)):
+            plan.blockers.append(f"Người này có {k} kết quả công dân học tập; kết quả là lịch sử phải giữ, "
+                                 "nên chưa xóa được người này.")
         if n(select(Household.id).where(Household.head_person_id == record_id)):
             plan.consequences.append("Người này là chủ hộ; hộ sẽ chưa có chủ hộ cho đến khi chọn người khác.")
         if n(select(Clan.id).where(Clan.head_person_id == record_id)):
@@ -709,6 +819,7 @@ _MODELS = {
     "organisations": Organisation,
     "branches": Branch,
     "members": Member,
+    "citizen_results": CitizenResult,
 }
 
 

@@ -197,7 +197,7 @@ def person_dialog(ctx, record_id, parent, household_id=None):
     with ctx.db.read() as s:
         form = reg.load_person(s, record_id) if record_id else reg.PersonForm(household_id=household_id)
     title = "Sửa nhân khẩu" if record_id else "Thêm nhân khẩu"
-    changed = ("persons", "households", "members", "clans", "hamlets")
+    changed = ("persons", "households", "members", "clans", "hamlets", "citizen_results")
     return PersonDialog(
         ctx, title, person_fields(household_id is None), form, reg.save_person, changed, parent, reg.validate_person
     )
@@ -261,7 +261,8 @@ class HouseholdDialog(FormDialog):
         ]
         self.record_id = record_id
         super().__init__(
-            ctx, "Sửa hộ gia đình", fields, form, reg.save_household, ("households", "persons"), parent,
+            ctx, "Sửa hộ gia đình", fields, form, reg.save_household, ("households", "persons", "citizen_results"),
+            parent,
             reg.validate_household,
         )
         box = QGroupBox("Nhân khẩu trong hộ")
@@ -411,6 +412,31 @@ def member_dialog(ctx, record_id, parent):
     return MemberDialog(ctx, record_id, parent)
 
 
+# ---------------------------------------------------------------- citizen results
+class CitizenResultDialog(FormDialog):
+    def warnings(self, session, form):
+        return reg.citizen_result_warnings(form)
+
+
+def citizen_result_dialog(ctx, record_id, parent):
+    with ctx.db.read() as s:
+        form = (reg.load_citizen_result(s, record_id) if record_id
+                else reg.CitizenResultForm(year=str(today().year), result_on=format_date(today())))
+    fields = [
+        _person_picker("person_id", "Người", "gõ tên để tìm trong nhân khẩu", required=True),
+        Field("year", "Năm đánh giá", required=True, placeholder="ví dụ 2025"),
+        Field("form_group", "Nhóm phiếu", "choice", {"": "(chưa rõ)", **vocab.CITIZEN_GROUPS}),
+        Field("total", "Tổng điểm", placeholder="trên 100 điểm, ví dụ 85 hoặc 85,5; để trống nếu không rõ"),
+        Field("result", "Kết quả", "choice", vocab.CITIZEN_RESULTS),
+        Field("result_on", "Ngày", "date"),
+        Field("source", "Nguồn", "choice", vocab.CITIZEN_SOURCES),
+        Field("note", "Ghi chú", "multiline"),
+    ]
+    title = "Sửa kết quả công dân học tập" if record_id else "Thêm kết quả công dân học tập"
+    return CitizenResultDialog(ctx, title, fields, form, reg.save_citizen_result, ("citizen_results",), parent,
+                               reg.validate_citizen_result)
+
+
 EDITORS = {
     "hamlets": hamlet_dialog,
     "households": household_dialog,
@@ -419,6 +445,7 @@ EDITORS = {
     "organisations": organisation_dialog,
     "branches": branch_dialog,
     "members": member_dialog,
+    "citizen_results": citizen_result_dialog,
 }
 
 
@@ -462,7 +489,8 @@ def confirm_delete(parent, ctx, kind: str, record_id: int) -> bool:
     except UserError as exc:
         QMessageBox.warning(parent, "Chưa xóa được", str(exc))
         return False
-    ctx.changed(kind, "households", "persons", "hamlets", "clans", "branches", "members", "organisations")
+    ctx.changed(kind, "households", "persons", "hamlets", "clans", "branches", "members", "organisations",
+                "citizen_results")
     return True
 
 

@@ -444,6 +444,8 @@ class ReviewPage(QWizardPage):
                 self.summary.text() + f" {format_count(len(plan.warnings))} dòng được chỉnh khi đọc "
                 "(ví dụ số CCCD thiếu số 0 ở đầu); xem cột Lý do."
             )
+        if plan.notes:
+            self.summary.setText(self.summary.text() + "\n" + "\n".join(plan.notes))
         missing = []
         for names, label in ((plan.missing_hamlets, "Thôn, tổ dân phố chưa có"),
                              (plan.missing_clans, "Dòng họ chưa có"),

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
 )
 
 from khuyenhoc_desktop.domain.money import format_count
+from khuyenhoc_desktop.services.import_read import IMPORT_KINDS
 from khuyenhoc_desktop.services.lists import ListQuery, hamlet_choices
 from khuyenhoc_desktop.ui.dialogs import confirm_delete, open_editor
 from khuyenhoc_desktop.ui.table_model import PagedTableModel
 
 SEARCH_PLACEHOLDER = "Gõ tên, không cần dấu…"
-IMPORTABLE = ("households", "persons", "members", "organisations", "clans")
 
 
 class ListTable(QTableView):
@@ -79,7 +79,7 @@ class ListPage(QWidget):
 
         self.import_button = QPushButton("Nhập từ Excel")
         self.import_button.clicked.connect(self.import_excel)
-        self.import_button.setVisible(kind_key in IMPORTABLE)
+        self.import_button.setVisible(kind_key in IMPORT_KINDS)
         self.export_button = QPushButton("Xuất Excel")
         self.export_button.setToolTip("Xuất danh sách đang hiển thị (theo tìm kiếm và bộ lọc) ra tệp Excel")
         self.export_button.clicked.connect(self.export_excel)
