@@ -94,9 +94,7 @@ def issuer_for(session: Session, decision: Decision) -> Issuer:
 
 def decision_certificates(session: Session, decision_id: int) -> list[Certificate]:
     """One certificate per entity of the decision, in list order (entity name order)."""
-    decision = session.get(Decision, decision_id)
-    if decision is None:
-        raise NotFoundError("Không tìm thấy quyết định này; có thể đã bị xóa.")
+    decision = _decision(session, decision_id)
     entries = {e.registration_id: e for e in session.scalars(
         select(DecisionEntry).where(DecisionEntry.decision_id == decision_id))}
     kind = titles.TITLE_ENTITY[decision.title_code]
@@ -116,19 +114,30 @@ def decision_certificates(session: Session, decision_id: int) -> list[Certificat
     return out
 
 
-def print_certificates(session: Session, decision_id: int, out_path: Path | str,
-                       template: CertificateTemplate | None = None) -> int:
-    """All certificates of an issued decision into one PDF; returns the page count."""
-    decision = session.get(Decision, decision_id)
-    if decision is None:
-        raise NotFoundError("Không tìm thấy quyết định này; có thể đã bị xóa.")
+@dataclasses.dataclass
+class CertificateJob:
+    number: str
+    year: int
+    certificates: list[Certificate]
+    issuer: Issuer
+
+
+def certificate_job(session: Session, decision_id: int) -> CertificateJob:
+    """What printing an issued decision's certificates needs; refused for a draft or an empty list."""
+    decision = _decision(session, decision_id)
     if not decision.issued:
         raise UserError(f"Quyết định {decision.number} chưa ban hành; chỉ in giấy công nhận theo quyết định đã ban hành.")
     certificates = decision_certificates(session, decision_id)
     if not certificates:
         raise UserError(f"Quyết định {decision.number} chưa có ai trong danh sách công nhận.")
-    return render_certificates(certificates, issuer_for(session, decision), out_path,
-                               template or load_template(session))
+    return CertificateJob(decision.number, decision.year, certificates, issuer_for(session, decision))
+
+
+def print_certificates(session: Session, decision_id: int, out_path: Path | str,
+                       template: CertificateTemplate | None = None) -> int:
+    """All certificates of an issued decision into one PDF; returns the page count."""
+    job = certificate_job(session, decision_id)
+    return render_certificates(job.certificates, job.issuer, out_path, template or load_template(session))
 
 
 def _decision(session: Session, decision_id: int) -> Decision:

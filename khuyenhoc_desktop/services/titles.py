@@ -511,6 +511,7 @@ class DecisionForm:
     basis: str = ""
     registration_ids: list[int] = field(default_factory=list)
     id: int | None = None
+    issued: bool = False  # as loaded; saving decides by its `issue` argument
 
 
 def next_decision_number(session: Session, year: int, suffix: str = "QĐ-HKH") -> str:
@@ -638,6 +639,19 @@ def _number_certificates(session: Session, decision: Decision, order: list[int],
             highest += 1
             entry.certificate_number = f"{highest:02d}/{suffix}"
     session.flush()
+
+
+def load_decision(session: Session, decision_id: int) -> DecisionForm:
+    """A saved decision as the form that edits it (its list in the order it was saved)."""
+    decision = session.get(Decision, decision_id)
+    if decision is None:
+        raise NotFoundError("Không tìm thấy quyết định này; có thể đã bị xóa.")
+    ids = list(session.scalars(select(DecisionEntry.registration_id)
+                               .where(DecisionEntry.decision_id == decision_id).order_by(DecisionEntry.id)))
+    return DecisionForm(number=decision.number, year=decision.year, title_code=decision.title_code,
+                        issued_on=decision.issued_on, signer_name=decision.signer_name,
+                        signer_title=decision.signer_title, basis=decision.basis, registration_ids=ids, id=decision.id,
+                        issued=decision.issued)
 
 
 def issue_decision(session: Session, form: DecisionForm) -> int:
