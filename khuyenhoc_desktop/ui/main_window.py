@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 
 from khuyenhoc_desktop import APP_NAME, __version__
 from khuyenhoc_desktop.services.profile import get_profile, window_title
+from khuyenhoc_desktop.ui.decisions_page import DecisionsPage
+from khuyenhoc_desktop.ui.forms_page import FormsPage
 from khuyenhoc_desktop.ui.home_page import HomePage
 from khuyenhoc_desktop.ui.list_page import ListPage
 from khuyenhoc_desktop.ui.settings_page import MAX_POINT, MIN_POINT, SettingsPage
@@ -31,8 +33,13 @@ NAVIGATION = [
     ("organisations", "Cơ quan, đơn vị"),
     ("members", "Hội viên"),
     ("branches", "Chi hội"),
+    ("decisions", "Quyết định công nhận"),
+    ("citizen_results", "Công dân học tập"),
+    ("forms", "Bộ tiêu chí"),
     ("settings", "Cài đặt"),
 ]
+# Pages that are not a list of the registry (their classes take only the context).
+SPECIAL_PAGES = {"decisions": DecisionsPage, "forms": FormsPage}
 
 
 class MainWindow(QMainWindow):
@@ -50,6 +57,8 @@ class MainWindow(QMainWindow):
                 page = HomePage(ctx)
             elif key == "settings":
                 page = SettingsPage(ctx, self)
+            elif key in SPECIAL_PAGES:
+                page = SPECIAL_PAGES[key](ctx)
             else:
                 page = ListPage(ctx, key)
             self.pages[key] = page
