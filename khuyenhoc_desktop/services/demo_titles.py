@@ -52,10 +52,16 @@ class _Titles:
         self.s = session
         self.rng = random.Random(seed * 7919 + 4)
         self.year = year
-        self.stamp = stamp
+        self._stamp = stamp
+        self.stamped: set[str] = set()
         chair = session.scalar(select(CommuneProfile)).officers[0]
         self.signer = chair.name
         self.households = list(session.scalars(select(Household.id).order_by(Household.sort_key, Household.id)))
+
+    def stamp(self) -> dict:
+        values = self._stamp()
+        self.stamped.add(values["uid"])
+        return values
 
     # ---------------------------------------------------------------- households, in bulk
     def household_values(self) -> dict:
@@ -194,11 +200,11 @@ class _Titles:
         # Rows made through the services got random uids: make them follow the seed too.
         for model in TABLES:
             table = model.__table__
-            ids = list(self.s.scalars(select(model.id).order_by(model.id)))
-            if ids:
+            random_ones = [rid for rid, uid in self.s.execute(select(table.c.id, table.c.uid).order_by(table.c.id))
+                           if uid not in self.stamped]
+            if random_ones:
                 self.s.execute(update(table).where(table.c.id == bindparam("rid")).values(uid=bindparam("new_uid")),
-                               [{"rid": rid, "new_uid": self.stamp()["uid"]} for rid in ids])
-
+                               [{"rid": rid, "new_uid": self.stamp()["uid"]} for rid in random_ones])
 
 def add_titles(session: Session, seed: int, year: int, stamp: Callable[[], dict]) -> dict:
     """Add the titles' years to a freshly built demo commune; returns counts."""
