@@ -123,10 +123,32 @@ def self_test(window) -> int:
             if shown:
                 page.model.data(page.model.index(shown - 1, 0))
         sys.stdout.write(f"Đã mở trang {label}\n")
+    failures += _paper_check(window.ctx)
     for failure in failures:
         sys.stdout.write(f"LỖI: {failure}\n")
     sys.stdout.write("Tự kiểm tra: đạt\n" if not failures else "Tự kiểm tra: không đạt\n")
     return 0 if not failures else 1
+
+
+def _paper_check(ctx) -> list[str]:
+    """Write a sample certificate and show it, as the template preview does: proves the fonts,
+    reportlab and the PDF renderer made it into the bundle."""
+    import tempfile
+    from pathlib import Path
+
+    from khuyenhoc_desktop.documents.certificates import render_certificates
+    from khuyenhoc_desktop.ui import pdf_view
+    from khuyenhoc_desktop.ui.certificate_dialog import sample_certificate, sample_issuer
+
+    with tempfile.TemporaryDirectory(prefix="khuyenhoc-") as folder:
+        path = Path(folder) / "giay-cong-nhan-mau.pdf"
+        with ctx.db.read() as session:
+            render_certificates([sample_certificate("Gia đình học tập")], sample_issuer(session), path)
+        image = pdf_view.render_page(path, 0, dpi=30)
+    if image.isNull() or image.width() <= image.height():
+        return ["Giấy công nhận mẫu: không xem trước được"]
+    sys.stdout.write("Đã in thử và xem trước giấy công nhận mẫu\n")
+    return []
 
 
 def _install_excepthook() -> None:
