@@ -103,7 +103,8 @@ def test_self_test_visits_every_page(demo_template, tmp_path):
         capture_output=True, text=True, encoding="utf-8", env=env, timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "Đã mở trang Nhân khẩu" in result.stdout
+    assert "Đã mở trang Nhân khẩu" in result.stdout and "Đã mở trang Quyết định công nhận" in result.stdout
+    assert "Đã in thử và xem trước giấy công nhận mẫu" in result.stdout
     assert result.stdout.strip().endswith("Tự kiểm tra: đạt")
 
 
