@@ -21,6 +21,7 @@ from khuyenhoc_desktop.ui.decisions_page import DecisionsPage
 from khuyenhoc_desktop.ui.forms_page import FormsPage
 from khuyenhoc_desktop.ui.home_page import HomePage
 from khuyenhoc_desktop.ui.list_page import ListPage
+from khuyenhoc_desktop.ui.titles_page import TitlesPage
 from khuyenhoc_desktop.ui.settings_page import MAX_POINT, MIN_POINT, SettingsPage
 
 # Navigation in the order of the ui guide; later features add their pages here.
@@ -33,13 +34,14 @@ NAVIGATION = [
     ("organisations", "Cơ quan, đơn vị"),
     ("members", "Hội viên"),
     ("branches", "Chi hội"),
+    ("titles", "Danh hiệu học tập"),
     ("decisions", "Quyết định công nhận"),
     ("citizen_results", "Công dân học tập"),
     ("forms", "Bộ tiêu chí"),
     ("settings", "Cài đặt"),
 ]
 # Pages that are not a list of the registry (their classes take only the context).
-SPECIAL_PAGES = {"decisions": DecisionsPage, "forms": FormsPage}
+SPECIAL_PAGES = {"titles": TitlesPage, "decisions": DecisionsPage, "forms": FormsPage}
 
 
 class MainWindow(QMainWindow):
