@@ -345,3 +345,12 @@ def test_cli_papers(tmp_path, capsys):
     assert "Chưa có biên bản họp bình xét GĐHT năm 2024" in capsys.readouterr().err
     assert run("sheets", "--year", "2025", "--title", "GDHT thon", "--out", str(tmp_path / "y.pdf")) == 2
     assert "Danh hiệu 'GDHT thon' không có" in capsys.readouterr().err
+
+
+def test_history_per_entity(db):
+    hamlet, clan, households = _clan_commune(db)
+    for year in (2022, 2024, 2025):
+        _decide(db, year, _scored(db, year, households[:1]))
+    with db.read() as s:
+        assert titles.history_text(s, "household", households[0]) == "Gia đình học tập: 2022, 2024, 2025 (2 năm liền)"
+        assert titles.history_text(s, "household", households[1]) == ""

@@ -319,3 +319,15 @@ def test_papers_follow_the_list_shown(commune, page, qtbot, db, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(sheets.save_to(tmp_path / "p.pdf")), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert text.count("PHIẾU ĐÁNH GIÁ") == 2 and "Gia đình bà Trần Thị Én" in text
+
+
+def test_scoring_dialog_shows_the_title_history(qtbot, ctx, db, commune):
+    from tests.test_titles import _decide, _scored
+
+    _decide(db, YEAR - 1, _scored(db, YEAR - 1, commune["households"][:1]))
+    register(db, commune["households"][:2])
+    dialog = ScoringDialog(ctx, reg_ids(db), 0)
+    qtbot.addWidget(dialog)
+    assert dialog.address.text().endswith(f"Đã được công nhận: Gia đình học tập: {YEAR - 1}")
+    dialog.go(1)
+    assert "Đã được công nhận" not in dialog.address.text()

@@ -720,6 +720,21 @@ def years_in_a_row(session: Session, kind: str, entity_id: int, title_code: str,
     return n
 
 
+def history_text(session: Session, kind: str, entity_id: int) -> str:
+    """The entity's titles by year, e.g. "Gia đình học tập: 2023, 2024, 2025 (3 năm liền)"; "" if none."""
+    names = title_names(session)
+    parts = []
+    for code in TITLE_ENTITY:
+        if TITLE_ENTITY[code] != kind:
+            continue
+        years = recognised_years(session, kind, entity_id, code)
+        if not years:
+            continue
+        run = years_in_a_row(session, kind, entity_id, code, years[-1])
+        parts.append(f"{names[code]}: {', '.join(map(str, years))}" + (f" ({run} năm liền)" if run >= 2 else ""))
+    return "; ".join(parts)
+
+
 def list_decisions(session: Session, year: int | None = None) -> list[dict]:
     """Decisions, newest year first then by number: id, number, date, title_code, year, entities,
     issued, amends (number of the amended decision or None)."""

@@ -344,6 +344,7 @@ class ScoringDialog(QDialog):
                 self.load(min(position, len(self.ids) - 1))
                 return
             row = rows[0]
+            history = titles.history_text(session, row.entity_kind, row.entity_id)
             used = scoring.scored_form_id(session, self.registration_id)
             if used and used not in [f.id for f in self.forms]:
                 ev = titles.evaluation_of(session, self.registration_id)
@@ -351,7 +352,8 @@ class ScoringDialog(QDialog):
                 fill_form_combo(self.form_combo, self.forms)
         self.name.setText(row.name)
         hamlet = "" if row.hamlet in row.address else row.hamlet
-        self.address.setText(" · ".join(p for p in (row.address, hamlet) if p))
+        self.address.setText(" · ".join(p for p in (row.address, hamlet) if p)
+                             + (f"\nĐã được công nhận: {history}" if history else ""))
         self.counter.setText(f"{self.noun} {self.position + 1}/{len(self.ids)}")
         self.previous_button.setEnabled(self.position > 0)
         self.next_button.setEnabled(self.position < len(self.ids) - 1)
