@@ -30,7 +30,7 @@ from khuyenhoc_desktop.services import reviews, titles
 from khuyenhoc_desktop.services.profile import get_profile
 from khuyenhoc_desktop.ui.forms import DATE_HINT
 from khuyenhoc_desktop.ui.review_dialog import number
-from khuyenhoc_desktop.ui.widgets import ErrorLabel
+from khuyenhoc_desktop.ui.widgets import ErrorLabel, add_field
 
 HEADERS = ["Công nhận", "Địa chỉ", "Điểm", "Xếp loại", "Ghi chú"]
 ISSUE_WARNING = "Sau khi ban hành, quyết định không sửa được; muốn sửa phải ra quyết định sửa đổi."
@@ -266,15 +266,7 @@ class DecisionDialog(QDialog):
         self._load_title(fresh=decision_id is None)
 
     def _row(self, layout: QFormLayout, name: str, label: str, widget: QWidget) -> None:
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        lay.addWidget(widget)
-        error = ErrorLabel()
-        lay.addWidget(error)
-        layout.addRow(label, box)
-        self.errors[name] = error
+        self.errors[name] = add_field(layout, label, widget)
 
     def title_code(self) -> str:
         return self.title_combo.currentData()

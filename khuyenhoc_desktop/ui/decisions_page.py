@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -23,7 +22,7 @@ from khuyenhoc_desktop.domain import dates
 from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import titles
-from khuyenhoc_desktop.ui.widgets import RowsModel
+from khuyenhoc_desktop.ui.widgets import RowsModel, setup_row_table
 
 HEADERS = ["Số", "Ngày", "Danh hiệu", "Năm", "Số được công nhận", "Trạng thái"]
 ALL_TITLES = "Tất cả danh hiệu"
@@ -93,13 +92,7 @@ class DecisionsPage(QWidget):
         self.model = RowsModel(HEADERS, numeric={3, 4})
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        setup_row_table(self.table)
         for column, width in enumerate((120, 100, 230, 60, 140)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())

@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -26,7 +25,7 @@ from khuyenhoc_desktop.services import titles
 from khuyenhoc_desktop.services.lists import ListQuery, hamlet_choices, row_ids
 from khuyenhoc_desktop.ui.list_page import SEARCH_PLACEHOLDER
 from khuyenhoc_desktop.ui.table_model import PagedTableModel
-from khuyenhoc_desktop.ui.widgets import ErrorLabel
+from khuyenhoc_desktop.ui.widgets import ErrorLabel, setup_row_table
 
 LIST_OF_KIND = {kind: key for key, kind in titles.REGISTRY_KINDS.items()}  # 'household' -> 'households'
 REGISTERED_TEXT = "Đã đăng ký"
@@ -133,13 +132,7 @@ class EntityPicker(QDialog):
 
         self.table = PickerTable()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        setup_row_table(self.table, multi=True)
         self.model.modelReset.connect(self._sized)
         self.model.dataChanged.connect(lambda *_a: self._update_count())
 

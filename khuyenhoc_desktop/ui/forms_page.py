@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -28,7 +27,7 @@ from khuyenhoc_desktop.domain.forms import Form, FormProblems, number_text
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import form_library as library
 from khuyenhoc_desktop.ui.form_editor import NOTICE_STYLE, FormEditorDialog
-from khuyenhoc_desktop.ui.widgets import ERROR_STYLE
+from khuyenhoc_desktop.ui.widgets import ERROR_STYLE, setup_row_table
 
 FILE_FILTER = "Bộ tiêu chí (*.json)"
 SHIPPED_TIP = "Bộ tiêu chí có sẵn không sửa, xóa trực tiếp được; bấm Nhân bản để tạo bản sao rồi sửa bản sao."
@@ -217,14 +216,9 @@ class FormsPage(QWidget):
         self.model = FormsModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        setup_row_table(self.table)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.ElideRight)
-        self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.Stretch)

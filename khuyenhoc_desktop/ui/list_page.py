@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -21,6 +20,7 @@ from khuyenhoc_desktop.services.import_read import IMPORT_KINDS
 from khuyenhoc_desktop.services.lists import ListQuery, hamlet_choices
 from khuyenhoc_desktop.ui.dialogs import confirm_delete, open_editor
 from khuyenhoc_desktop.ui.table_model import PagedTableModel
+from khuyenhoc_desktop.ui.widgets import setup_row_table
 
 SEARCH_PLACEHOLDER = "Gõ tên, không cần dấu…"
 
@@ -102,15 +102,9 @@ class ListPage(QWidget):
         self.table.delete_requested.connect(self.delete)
         self.table.setModel(self.model)
         self.table.horizontalHeader().setSectionsClickable(True)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        setup_row_table(self.table)
         self.table.horizontalHeader().setSortIndicatorShown(False)
         self.table.horizontalHeader().sectionClicked.connect(self._header_clicked)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.verticalHeader().hide()
         self.table.doubleClicked.connect(lambda _i: self.edit())
         self.table.activated.connect(lambda _i: self.edit())
         self.table.horizontalHeader().sectionResized.connect(self._save_widths)

@@ -32,7 +32,7 @@ from khuyenhoc_desktop.errors import UserError, ValidationError
 from khuyenhoc_desktop.services import reviews, title_documents, titles
 from khuyenhoc_desktop.services.profile import get_profile
 from khuyenhoc_desktop.ui.forms import DATE_HINT
-from khuyenhoc_desktop.ui.widgets import ERROR_STYLE, ErrorLabel
+from khuyenhoc_desktop.ui.widgets import ERROR_STYLE, ErrorLabel, add_field
 
 HEADERS = ["Tên", "Địa chỉ", "Điểm", "Xếp loại", "Số phiếu đồng ý", "Tỉ lệ", "Kết quả"]
 VOTES_COLUMN = 4
@@ -277,15 +277,7 @@ class ReviewDialog(QDialog):
         return spin
 
     def _row(self, layout: QFormLayout, name: str, label: str, widget: QWidget) -> None:
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        lay.addWidget(widget)
-        error = ErrorLabel()
-        lay.addWidget(error)
-        layout.addRow(label, box)
-        self.errors[name] = error
+        self.errors[name] = add_field(layout, label, widget)
 
     # ---- live result
     def update_live(self) -> None:

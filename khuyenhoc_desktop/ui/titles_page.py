@@ -7,7 +7,6 @@ from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -32,6 +31,7 @@ from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import scoring, titles
 from khuyenhoc_desktop.services.lists import hamlet_choices
 from khuyenhoc_desktop.ui.list_page import SEARCH_PLACEHOLDER
+from khuyenhoc_desktop.ui.widgets import setup_row_table
 
 BLOCK = 100
 MAX_BLOCKS = 50
@@ -222,13 +222,7 @@ class TitlesPage(QWidget):
         self.model = RegistrationModel(ctx, self)
         self.table = RegistrationTable(self.unregister)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        setup_row_table(self.table)
         for i, (_h, width, _r) in enumerate(COLUMNS):
             self.table.setColumnWidth(i, width)
         self.table.doubleClicked.connect(lambda _i: self.score())

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCompleter,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 ERROR_STYLE = "color: #b00020;"
 WARNING_STYLE = "color: #8a5300; background: #fff4d6; padding: 4px;"
@@ -106,3 +115,28 @@ class RecordPicker(QLineEdit):
         self.record_id = self._choices.get(label)
         self.setText(label)
         self.picked.emit()
+
+
+def add_field(layout: QFormLayout, label: str, widget: QWidget) -> ErrorLabel:
+    """A form row whose field has its error line right under it (the ui guide's manner)."""
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(2)
+    lay.addWidget(widget)
+    error = ErrorLabel()
+    lay.addWidget(error)
+    layout.addRow(label, box)
+    return error
+
+
+def setup_row_table(table: QTableView, *, multi: bool = False) -> None:
+    """The look and manners of every read-only table of rows: whole rows selected, alternating
+    colours, no row numbers, one line per row, the last column filling the width."""
+    table.setSelectionBehavior(QAbstractItemView.SelectRows)
+    table.setSelectionMode(QAbstractItemView.ExtendedSelection if multi else QAbstractItemView.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(24)
+    table.horizontalHeader().setStretchLastSection(True)
