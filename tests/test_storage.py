@@ -16,7 +16,7 @@ from khuyenhoc_desktop import cli
 from khuyenhoc_desktop.domain.cccd import make_cccd
 from khuyenhoc_desktop.domain.dates import utcnow
 from khuyenhoc_desktop.errors import DatabaseFileError, DatabaseLockedError
-from khuyenhoc_desktop.services import app_settings, lists, profile, registry, reviews, titles
+from khuyenhoc_desktop.services import app_settings, fund, lists, profile, registry, reviews, titles
 from khuyenhoc_desktop.services.registry import (
     BranchForm,
     ClanForm,
@@ -429,6 +429,12 @@ def _one_of_everything(db):
         s.add(CitizenResult(person_id=p, year=2025, form_group="1", total=85, passed=True, source="online"))
         s.add(CustomForm(form_id="gdht-tinh", content="{}", source="gdht-tinh.json"))
         app_settings.put(s, "certificate_template", {"paper": "A5"})
+        fund.record_voucher(s, fund.VoucherForm(kind="receipt", voucher_date="02/01/2025", amount=900_000,
+                                                party_kind="person", party_id=p))
+        dec = fund.save_payout_decision(s, fund.PayoutDecisionForm(
+            number="01/QĐ-HKH", decided_on="03/01/2025", lines=[fund.PayoutLineForm("Lê Na", 500_000)]))
+        fund.pay_decision(s, dec)
+        fund.lock_until(s, "31/01/2025")
     return h
 
 

@@ -374,3 +374,84 @@ class Setting(Record, Base):
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
     value: Mapped[str] = mapped_column(Text, default="{}", nullable=False)
+
+
+# ---------------------------------------------------------------- the fund (issue 5)
+# A voucher is never edited or deleted: a mistake is undone by a cancellation (a reversing entry
+# dated in the open period, with its reason), and a period whose books are closed is locked.
+
+
+class PayoutDecision(Record, Base):
+    """A decision to pay scholarships, awards or support, with its list of beneficiaries."""
+
+    __tablename__ = "payout_decision"
+    __table_args__ = (UniqueConstraint("year", "number"),)
+    number: Mapped[str] = mapped_column(String(40), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    decided_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    signer_name: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    signer_title: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    payout_kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    purpose: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+
+
+class Voucher(Record, Base):
+    """A receipt (phiếu thu) or payment (phiếu chi), numbered without gaps per kind and year."""
+
+    __tablename__ = "voucher"
+    __table_args__ = (UniqueConstraint("kind", "fiscal_year", "seq"), UniqueConstraint("number"))
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)  # receipt | payment
+    fiscal_year: Mapped[int] = mapped_column(Integer, nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    number: Mapped[str] = mapped_column(String(20), nullable=False)
+    voucher_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    method: Mapped[str] = mapped_column(String(8), default="cash", nullable=False)  # cash | bank | in_kind
+    in_kind: Mapped[str] = mapped_column(Text, default="", nullable=False)  # what was given, for in_kind
+    party_kind: Mapped[str] = mapped_column(String(12), default="free", nullable=False)
+    party_id: Mapped[int | None] = mapped_column(Integer)
+    party_name: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    party_address: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlet.id", ondelete="SET NULL"), index=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    payout_kind: Mapped[str | None] = mapped_column(String(12))  # payments: scholarship | award | support | other
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payout_decision.id", ondelete="RESTRICT"), index=True
+    )
+    handled_by: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    prints: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    cancelled_on: Mapped[dt.date | None] = mapped_column(Date)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    cancelled_by: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class PayoutLine(Record, Base):
+    """One beneficiary of a payout decision."""
+
+    __tablename__ = "payout_line"
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("payout_decision.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    class_name: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    school: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    hamlet_id: Mapped[int | None] = mapped_column(ForeignKey("hamlet.id", ondelete="SET NULL"), index=True)
+    amount: Mapped[int] = mapped_column(Integer, nullable=False)
+    level: Mapped[str] = mapped_column(String(16), default="other", nullable=False)
+    recipient: Mapped[str] = mapped_column(String(10), default="pupil", nullable=False)  # pupil | teacher | other
+    minor: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+
+class FundLock(Record, Base):
+    """The fund's books are closed up to `locked_until` (a finalised report): nothing dated on or
+    before it may be recorded or cancelled there."""
+
+    __tablename__ = "fund_lock"
+    locked_until: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    locked_by: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)

@@ -1,0 +1,220 @@
+"""The fund: amounts, gap-free numbers, cancellation by reversing entry, the balance that never
+goes negative, the period lock, the ledger's invariant on generated sequences, summaries."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from khuyenhoc_desktop.domain.dates import today
+from khuyenhoc_desktop.errors import NotFoundError, UserError, ValidationError
+from khuyenhoc_desktop.services import fund, registry
+from khuyenhoc_desktop.services.fund import PayoutDecisionForm, PayoutLineForm, VoucherForm
+from khuyenhoc_desktop.services.registry import HamletForm, HouseholdForm, OrganisationForm, PersonForm
+from khuyenhoc_desktop.storage.database import Database
+from khuyenhoc_desktop.storage.models import Voucher
+
+Y = today().year - 1  # a whole past year: no date is "after today"
+
+
+def d(day, month=1, year=Y):
+    return dt.date(year, month, day)
+
+
+def receipt(s, amount, day=None, **kw):
+    return fund.record_voucher(s, VoucherForm(kind="receipt", voucher_date=day or d(5), amount=amount,
+                                              party_name=kw.pop("party_name", "Nguyễn Văn An"), **kw))
+
+
+def payment(s, amount, day=None, **kw):
+    return fund.record_voucher(s, VoucherForm(kind="payment", voucher_date=day or d(10), amount=amount,
+                                              party_name=kw.pop("party_name", "Lê Thị Bình"),
+                                              payout_kind=kw.pop("payout_kind", "scholarship"), **kw))
+
+
+@pytest.mark.parametrize("value, expected", [
+    (1250000, 1250000), ("1.250.000", 1250000), ("1 250 000 đ", 1250000), ("500000", 500000), ("50.000 đồng", 50000),
+    (2000.0, 2000),
+])
+def test_amounts_read(value, expected):
+    assert fund.check_amount(value) == expected
+
+
+@pytest.mark.parametrize("value, message", [
+    (0, "phải lớn hơn 0"), ("-5000", "phải lớn hơn 0"), ("1.5", "đồng chẵn"), ("12,50", "đồng chẵn"),
+    (12.5, "đồng chẵn"), ("mười nghìn", "không đọc được"), ("", "Cần số tiền"), ("99.000.000.000", "quá lớn"),
+    ("1.25.000", "không đọc được"), (True, "số đồng"),
+])
+def test_wrong_amounts_refused(value, message):
+    with pytest.raises(ValidationError) as err:
+        fund.check_amount(value)
+    assert message in err.value.errors["amount"]
+
+
+def test_numbers_per_kind_and_year_without_gaps(db):
+    with db.write() as s:
+        assert receipt(s, 100_000).number == f"PT-{Y}-0001"
+        second = receipt(s, 200_000)
+        assert payment(s, 50_000).number == f"PC-{Y}-0001"
+        fund.cancel_voucher(s, second.number, "Ghi nhầm số tiền", cancelled_on=d(6))
+        assert receipt(s, 200_000).number == f"PT-{Y}-0003"  # the cancelled one keeps PT-…-0002
+        assert receipt(s, 1_000, day=d(2, 1, Y + 1)).number == f"PT-{Y + 1}-0001"
+        numbers = sorted(s.scalars(select(Voucher.seq).where(Voucher.kind == "receipt", Voucher.fiscal_year == Y)))
+    assert numbers == [1, 2, 3]
+
+
+def test_payment_that_would_go_negative_is_refused(db):
+    with db.write() as s:
+        receipt(s, 1_000_000, day=d(5))
+        payment(s, 600_000, day=d(10))
+        with pytest.raises(UserError, match="làm quỹ âm: từ ngày .* chỉ còn tối đa 400.000 đ"):
+            payment(s, 500_000, day=d(11))
+        # backdated before the money came in
+        with pytest.raises(UserError, match="làm quỹ âm"):
+            payment(s, 100_000, day=d(3))
+        # in kind is its own stock: money cannot pay out goods
+        receipt(s, 300_000, method="in_kind", in_kind="100 quyển vở")
+        with pytest.raises(UserError, match="hiện vật"):
+            payment(s, 400_000, method="in_kind", in_kind="vở")
+        payment(s, 300_000, method="in_kind", in_kind="100 quyển vở", day=d(12))
+        assert fund.balance_on(s, d(31)) == 400_000 and fund.balance_on(s, d(31), in_kind=True) == 0
+        assert s.scalar(select(func.count(Voucher.id))) == 4
+
+
+def test_cancelling_a_spent_receipt_is_refused(db):
+    with db.write() as s:
+        r = receipt(s, 1_000_000, day=d(5))
+        payment(s, 800_000, day=d(10))
+        with pytest.raises(UserError, match=f"Hủy phiếu thu {r.number}"):
+            fund.cancel_voucher(s, r.number, "Nhầm", cancelled_on=d(11))
+        with pytest.raises(ValidationError):
+            fund.cancel_voucher(s, r.number, "  ")
+        with pytest.raises(NotFoundError, match="PT-2026-0001 hoặc PC-2026-0001"):
+            fund.cancel_voucher(s, "PT-1999-0007", "x")
+
+
+def test_cancellation_is_a_reversing_line_and_balance_holds(db):
+    with db.write() as s:
+        receipt(s, 1_000_000, day=d(5))
+        p = payment(s, 300_000, day=d(10))
+        fund.cancel_voucher(s, p.number, "Người nhận chưa đến nhận", cancelled_on=d(20), by="Thủ quỹ Hà")
+        book = fund.ledger(s, d(1), d(31))
+    assert (book.opening, book.received, book.paid, book.closing) == (0, 1_000_000, 0, 1_000_000)
+    assert [(ln.number, ln.received, ln.paid, ln.balance, ln.reversal) for ln in book.lines] == [
+        (f"PT-{Y}-0001", 1_000_000, 0, 1_000_000, False),
+        (f"PC-{Y}-0001", 0, 300_000, 700_000, False),
+        (f"PC-{Y}-0001", 0, -300_000, 1_000_000, True),
+    ]
+    assert book.lines[1].text.endswith("(phiếu đã hủy)")
+    assert book.lines[2].text == f"Hủy phiếu PC-{Y}-0001 ngày 10/01/{Y}: Người nhận chưa đến nhận"
+
+
+def test_period_lock(db):
+    with db.write() as s:
+        receipt(s, 500_000, day=d(5))
+        p = payment(s, 100_000, day=d(6))
+        fund.lock_until(s, d(31), by="Chủ tịch")
+        with pytest.raises(ValidationError) as err:
+            receipt(s, 100_000, day=d(15))
+        assert "thuộc kỳ đã khóa sổ" in err.value.errors["voucher_date"]
+        with pytest.raises(ValidationError, match="kỳ đã khóa sổ"):
+            fund.cancel_voucher(s, p.number, "Sai", cancelled_on=d(20))
+        # the correction lands in the open period and names the original
+        fund.cancel_voucher(s, p.number, "Sai người nhận", cancelled_on=d(3, 2))
+        february = fund.ledger(s, d(1, 2), d(28, 2))
+        assert february.opening == 400_000 and february.closing == 500_000
+        assert february.lines[0].text.startswith(f"Hủy phiếu {p.number} ngày 06/01/{Y}")
+        with pytest.raises(UserError, match="chỉ khóa thêm"):
+            fund.lock_until(s, d(15))
+
+
+@st.composite
+def operations(draw):
+    ops = []
+    for _ in range(draw(st.integers(1, 25))):
+        ops.append((draw(st.sampled_from(["receipt", "payment", "cancel"])), draw(st.integers(1, 28)),
+                    draw(st.integers(1, 60)) * 10_000, draw(st.sampled_from(["cash", "bank", "in_kind"])),
+                    draw(st.integers(0, 30))))
+    return ops
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations(), cut=st.integers(2, 27))
+def test_balance_invariant_on_generated_sequences(tmp_path_factory, ops, cut):
+    """Whatever is accepted or refused, every period obeys closing = opening + received − paid,
+    periods chain, and neither money nor goods is ever negative at the end of a day."""
+    with Database(tmp_path_factory.mktemp("fund") / "f.sqlite") as db, db.write() as s:
+        made = []
+        for op, day, amount, method, pick in ops:
+            try:
+                if op == "cancel" and made:
+                    v = made[pick % len(made)]
+                    fund.cancel_voucher(s, v, "Kiểm tra", cancelled_on=d(day))
+                elif op != "cancel":
+                    form = VoucherForm(kind=op, voucher_date=d(day), amount=amount, method=method,
+                                       in_kind="sách vở" if method == "in_kind" else "", party_name="Người thử",
+                                       payout_kind="award" if op == "payment" else None)
+                    made.append(fund.record_voucher(s, form).number)
+            except UserError:
+                pass
+        whole, first, second = fund.ledger(s, d(1), d(28)), fund.ledger(s, d(1), d(cut)), fund.ledger(s, d(cut + 1), d(28))
+        for book in (whole, first, second):
+            assert book.closing == book.opening + book.received - book.paid
+            running = book.opening
+            for line in book.lines:
+                running += line.received - line.paid
+                assert line.balance == running
+        assert first.closing == second.opening and whole.closing == second.closing
+        assert whole.closing == whole.closing_money + whole.closing_in_kind
+        for day in range(1, 29):
+            assert fund.balance_on(s, d(day)) >= 0 and fund.balance_on(s, d(day), in_kind=True) >= 0
+
+
+def test_registry_donors_and_summaries(db):
+    with db.write() as s:
+        h = registry.save_hamlet(s, HamletForm(name="Thôn Đông"))
+        hh = registry.save_household(s, HouseholdForm(hamlet_id=h, address="Xóm 3"))
+        p = registry.save_person(s, PersonForm(household_id=hh, family_name="Trần", middle_name="Văn",
+                                               given_name="Bảo", sex="M", birth_year="1970", relation="head"))
+        o = registry.save_organisation(s, OrganisationForm(name="Công ty May Hòa Bình", kind="firm"))
+        v = fund.record_voucher(s, VoucherForm(kind="receipt", voucher_date=d(5), amount="2.000.000",
+                                               party_kind="person", party_id=p, purpose="Tết"))
+        assert (v.party_name, v.party_address, v.hamlet_id) == ("Trần Văn Bảo", "Xóm 3, Thôn Đông", h)
+        fund.record_voucher(s, VoucherForm(kind="receipt", voucher_date=d(6), amount=5_000_000,
+                                           party_kind="organisation", party_id=o, purpose="Ngày Khuyến học 2/10"))
+        fund.record_voucher(s, VoucherForm(kind="receipt", voucher_date=d(7), amount=100_000,
+                                           party_kind="anonymous", purpose="Tết"))
+        with pytest.raises(ValidationError) as err:
+            fund.record_voucher(s, VoucherForm(kind="receipt", voucher_date=d(7), amount=1, party_kind="person",
+                                               party_id=9999))
+        assert "Không tìm thấy người mã 9999" in err.value.errors["party_id"]
+        with pytest.raises(ValidationError) as err:
+            fund.record_voucher(s, VoucherForm(kind="payment", voucher_date=d(7), amount=1, party_kind="anonymous",
+                                               payout_kind="award"))
+        assert err.value.errors["party_kind"] == "Phiếu chi phải ghi rõ người nhận."
+        dec = fund.save_payout_decision(s, PayoutDecisionForm(
+            number="07/QĐ-HKH", decided_on=d(15), payout_kind="scholarship", purpose="Học bổng học kỳ I",
+            lines=[PayoutLineForm("Lê Na", "500.000", class_name="5A", school="TH Đông", level="primary", minor=True),
+                   PayoutLineForm("Lê Minh", 700_000, class_name="9B", level="lower_secondary", minor=True),
+                   PayoutLineForm("Cô Hoa", 1_000_000, level="upper_secondary", recipient="teacher")]))
+        paid = fund.pay_decision(s, dec)
+        assert (paid.amount, paid.party_name, paid.payout_kind) == (2_200_000, "3 người theo danh sách kèm theo", "scholarship")
+        with pytest.raises(UserError, match="đã chi theo phiếu"):
+            fund.pay_decision(s, dec)
+        assert fund.totals_by(s, d(1), d(31), "purpose")[0] == ("Ngày Khuyến học 2/10", 5_000_000, 0)
+        assert ("Tết", 2_100_000, 0) in fund.totals_by(s, d(1), d(31), "purpose")
+        assert fund.totals_by(s, d(1), d(31), "payout_kind") == [("Học bổng", 0, 2_200_000)]
+        assert ("Thôn Đông", 2_000_000, 0) in fund.totals_by(s, d(1), d(31), "hamlet")
+        assert [v.amount for v in fund.donor_statement(s, d(1), d(31), party_kind="person", party_id=p)] == [2_000_000]
+        assert [v.amount for v in fund.donor_statement(s, d(1), d(31), name="cong ty may hoa binh")] == [5_000_000]
+        stats = fund.award_statistics(s, d(1), d(31))
+        assert [(a.level, a.recipient, a.count, a.amount) for a in stats] == [
+            ("Tiểu học", "Học sinh, sinh viên", 1, 500_000),
+            ("Trung học cơ sở", "Học sinh, sinh viên", 1, 700_000),
+            ("Trung học phổ thông", "Giáo viên", 1, 1_000_000)]
+        with pytest.raises(ValidationError) as err:
+            fund.save_payout_decision(s, PayoutDecisionForm(number="07/QĐ-HKH", decided_on=d(16),
+                                                            lines=[PayoutLineForm("", 0)]))
+        assert "đã có" in err.value.errors["number"] and "dòng 1: cần họ tên" in err.value.errors["lines"]
