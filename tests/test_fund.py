@@ -2,6 +2,7 @@
 goes negative, the period lock, the ledger's invariant on generated sequences, summaries."""
 
 import datetime as dt
+import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -218,3 +219,60 @@ def test_registry_donors_and_summaries(db):
             fund.save_payout_decision(s, PayoutDecisionForm(number="07/QĐ-HKH", decided_on=d(16),
                                                             lines=[PayoutLineForm("", 0)]))
         assert "đã có" in err.value.errors["number"] and "dòng 1: cần họ tên" in err.value.errors["lines"]
+
+
+def _cli(capsys, path, *argv):
+    from khuyenhoc_desktop import cli
+
+    code = cli.main(["fund", *argv, "--db", str(path)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_records_cancels_and_reports(tmp_path, capsys):
+    path = tmp_path / "quy.sqlite"
+    with Database(path) as db, db.write() as s:
+        h = registry.save_hamlet(s, HamletForm(name="Thôn Đông"))
+        hh = registry.save_household(s, HouseholdForm(hamlet_id=h))
+        for given, middle in (("Anh", "Văn"), ("Ánh", "Vân")):
+            registry.save_person(s, PersonForm(household_id=hh, family_name="Nguyễn", middle_name=middle,
+                                               given_name=given, sex="M", birth_year="1970", relation="other"))
+        registry.save_organisation(s, OrganisationForm(name="Công ty May Hòa Bình", kind="firm"))
+    date = f"05/01/{Y}"
+    code, out, _ = _cli(capsys, path, "receipt", "--donor", "Nguyễn Văn Anh", "--amount", "1.250.000", "--date", date,
+                        "--purpose", "Tết")
+    assert code == 0 and out.strip() == f"Đã ghi phiếu thu PT-{Y}-0001: 1.250.000 đ (Nguyễn Văn Anh)."
+    code, out, _ = _cli(capsys, path, "receipt", "--donor", "cong ty may hoa binh", "--amount", "3000000",
+                        "--date", date, "--method", "bank", "--format", "json")
+    assert code == 0 and json.loads(out) == {"number": f"PT-{Y}-0002", "kind": "receipt", "amount": 3_000_000,
+                                             "date": date, "party": "Công ty May Hòa Bình"}
+    assert _cli(capsys, path, "receipt", "--anonymous", "--amount", "200000", "--date", date,
+                "--method", "in-kind", "--in-kind", "50 quyển vở")[0] == 0
+    code, out, _ = _cli(capsys, path, "payment", "--payee", "Lê Na", "--free-name", "--amount", "500.000",
+                        "--date", f"06/01/{Y}", "--kind", "scholarship")
+    assert code == 0 and f"PC-{Y}-0001" in out
+    refusals = [
+        (("receipt", "--donor", "nguyen van anh", "--amount", "1000", "--date", date), "Có 2 người/đơn vị tên"),
+        (("receipt", "--donor", "Ai Đó", "--amount", "1000", "--date", date), "--free-name"),
+        (("receipt", "--donor", "Lê Na", "--free-name", "--amount", "0", "--date", date), "phải lớn hơn 0"),
+        (("receipt", "--donor", "Lê Na", "--free-name", "--amount", "-5", "--date", date), "phải lớn hơn 0"),
+        (("receipt", "--donor", "Lê Na", "--free-name", "--amount", "12,5", "--date", date), "đồng chẵn"),
+        (("receipt", "--donor", "Lê Na", "--free-name", "--amount", "50000000000", "--date", date), "quá lớn"),
+        (("receipt", "--donor", "Lê Na", "--free-name", "--amount", "1000", "--date", "31/02/2025"), "Ngày lập phiếu"),
+        (("payment", "--payee", "Lê Na", "--free-name", "--amount", "9000000", "--date", date, "--kind", "award"),
+         "làm quỹ âm"),
+    ]
+    for argv, message in refusals:
+        code, _out, err = _cli(capsys, path, *argv)
+        assert code == 2 and message in err, (argv, err)
+    code, out, _ = _cli(capsys, path, "cancel", f"PT-{Y}-0001", "--reason", "Ghi nhầm người nộp", "--date", f"07/01/{Y}")
+    assert code == 0 and out.strip() == f"Đã hủy phiếu PT-{Y}-0001 (bút toán đảo ngày 07/01/{Y})."
+    code, out, _ = _cli(capsys, path, "ledger", "--year", str(Y), "--format", "json")
+    book = json.loads(out)
+    assert (book["opening"], book["received"], book["paid"], book["closing"]) == (0, 3_200_000, 500_000, 2_700_000)
+    assert book["closing_in_kind"] == 200_000 and book["entries"][-1]["reversal"] is True
+    assert _cli(capsys, path, "lock", "--until", f"31/01/{Y}")[0] == 0
+    code, _out, err = _cli(capsys, path, "receipt", "--donor", "Lê Na", "--free-name", "--amount", "1000", "--date", date)
+    assert code == 2 and "kỳ đã khóa sổ" in err
+    with Database(path) as db, db.read() as s:
+        assert s.scalar(select(func.count(Voucher.id))) == 4  # nothing written by the refusals

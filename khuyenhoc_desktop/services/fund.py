@@ -588,3 +588,34 @@ def pay_decision(session: Session, decision_id: int, voucher_date=None, method: 
         method=method, party_kind="free", party_name=f"{count} người theo danh sách kèm theo",
         purpose=decision.purpose or f"{PAYOUT_KINDS[decision.payout_kind]} theo Quyết định số {decision.number}",
         payout_kind=decision.payout_kind, decision_id=decision.id, handled_by=handled_by))
+
+
+def find_party(session: Session, name: str) -> tuple[str, int]:
+    """The registry entity named `name` (a person, an organisation, or a household by its head),
+    ignoring case and marks; refused when nobody or several match."""
+    wanted = fold(name)
+    if not wanted:
+        raise ValidationError({"party_name": "Cần tên người nộp hoặc người nhận."})
+    found: list[tuple[str, int, str]] = []
+    # The search index narrows the candidates; the folded full name decides.
+    from khuyenhoc_desktop.services.lists import ListQuery, row_ids
+
+    for pid in row_ids(session, ListQuery("persons", search=name))[:50]:
+        row = session.execute(select(Person.full_name, Person.birth_year, Hamlet.name)
+                              .outerjoin(Household, Household.id == Person.household_id)
+                              .outerjoin(Hamlet, Hamlet.id == Household.hamlet_id).where(Person.id == pid)).first()
+        if fold(row[0]) == wanted:
+            found.append(("person", pid, f"{row[0]} ({', '.join(str(x) for x in row[1:] if x)})"))
+    for oid, org_name in session.execute(select(Organisation.id, Organisation.name)):
+        if fold(org_name) == wanted:
+            found.append(("organisation", oid, org_name))
+    if not found:
+        raise NotFoundError(f"Không tìm thấy '{name}' trong sổ (nhân khẩu, cơ quan, đơn vị).")
+    exact = [f for f in found if f[2].casefold().startswith(nfc(name).strip().casefold())]
+    found = exact or found  # "Nguyễn Văn Anh" is not "Nguyễn Vân Ánh" when both are there
+    if len(found) > 1:
+        raise UserError(f"Có {len(found)} người/đơn vị tên '{name}': "
+                        + "; ".join(f"{label} [{'đơn vị' if kind == 'organisation' else 'người'} mã {i}]"
+                                    for kind, i, label in found[:5])
+                        + ". Hãy chỉ rõ bằng mã.")
+    return found[0][0], found[0][1]
