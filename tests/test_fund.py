@@ -234,9 +234,9 @@ def test_cli_records_cancels_and_reports(tmp_path, capsys):
     with Database(path) as db, db.write() as s:
         h = registry.save_hamlet(s, HamletForm(name="Thôn Đông"))
         hh = registry.save_household(s, HouseholdForm(hamlet_id=h))
-        for given, middle in (("Anh", "Văn"), ("Ánh", "Vân")):
+        for given_name, middle in (("Anh", "Văn"), ("Ánh", "Vân")):
             registry.save_person(s, PersonForm(household_id=hh, family_name="Nguyễn", middle_name=middle,
-                                               given_name=given, sex="M", birth_year="1970", relation="other"))
+                                               given_name=given_name, sex="M", birth_year="1970", relation="other"))
         registry.save_organisation(s, OrganisationForm(name="Công ty May Hòa Bình", kind="firm"))
     date = f"05/01/{Y}"
     code, out, _ = _cli(capsys, path, "receipt", "--donor", "Nguyễn Văn Anh", "--amount", "1.250.000", "--date", date,
