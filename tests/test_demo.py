@@ -38,18 +38,19 @@ from khuyenhoc_desktop.storage.models import (
 TABLES = (
     "commune_profile", "officer", "hamlet", "clan", "clan_hamlet", "household", "person",
     "organisation", "branch", "member", "dues_payment", "form_version", "registration", "evaluation",
-    "review_meeting", "review_vote", "decision", "decision_entry", "citizen_result",
+    "review_meeting", "review_vote", "decision", "decision_entry", "citizen_result", "voucher", "payout_decision",
+    "payout_line", "fund_lock",
 )
 
 
 def _content(path) -> dict[str, list[tuple]]:
-    """Every row of every table, without the timestamps."""
+    """Every row of every table, without the timestamps (when it was made, not what)."""
     conn = sqlite3.connect(str(path))
     try:
         out = {}
         for table in TABLES:
             cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-            keep = [f'"{c}"' for c in cols if c not in ("created_at", "updated_at")]
+            keep = [f'"{c}"' for c in cols if c not in ("created_at", "updated_at", "cancelled_at")]
             out[table] = conn.execute(f"SELECT {', '.join(keep)} FROM {table} ORDER BY 1, 2").fetchall()
         return out
     finally:
@@ -381,3 +382,25 @@ def test_cli_demo_then_stats(tmp_path, capsys):
     # A second run on the same file is refused, with exit code 2.
     assert main(["demo", "--db", str(path), "--households", "30", "--seed", "3"]) == 2
     assert "tệp mới" in capsys.readouterr().err
+
+
+def test_demo_fund_year(demo_db):
+    from khuyenhoc_desktop.domain.dates import today
+    from khuyenhoc_desktop.services import fund
+    from khuyenhoc_desktop.storage.models import PayoutLine, Voucher
+
+    last = today().year - 1
+    with demo_db.read() as s:
+        book = fund.year_ledger(s, last)
+        assert book.closing == book.opening + book.received - book.paid and book.closing > 0
+        assert fund.locked_until(s) == dt.date(last, 12, 31)
+        cancelled = list(s.scalars(select(Voucher).where(Voucher.cancelled_on.is_not(None))))
+        assert len(cancelled) == 1 and cancelled[0].cancel_reason.startswith("Ghi trùng phiếu PT-")
+        purposes = {label for label, _r, _p in fund.totals_by(s, dt.date(last, 1, 1), dt.date(last, 12, 31), "purpose")}
+        assert {"Tết", "Ngày Khuyến học 2/10", "Khai giảng năm học"} <= purposes
+        kinds = {v.payout_kind for v in s.scalars(select(Voucher).where(Voucher.kind == "payment"))}
+        assert {"scholarship", "award"} <= kinds
+        assert s.scalar(select(func.count(PayoutLine.id))) > 0
+        assert fund.award_statistics(s, dt.date(last, 1, 1), dt.date(last, 12, 31))
+        sizes = {v.amount for v in s.scalars(select(Voucher).where(Voucher.kind == "receipt"))}
+        assert len(sizes) >= 5  # donations of varied sizes

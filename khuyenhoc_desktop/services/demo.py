@@ -24,6 +24,7 @@ from khuyenhoc_desktop.domain.cccd import PROVINCE_CODES, make_cccd
 from khuyenhoc_desktop.domain.dates import today, utcnow
 from khuyenhoc_desktop.domain.text import fold
 from khuyenhoc_desktop.errors import UserError
+from khuyenhoc_desktop.services.demo_fund import add_fund
 from khuyenhoc_desktop.services.demo_titles import add_titles
 from khuyenhoc_desktop.services.profile import OfficerLine, ProfileForm, save_profile, suggested_names
 from khuyenhoc_desktop.services.registry import (
@@ -911,6 +912,7 @@ def build_demo(
         builder.write(session)
         builder.tick(95, "Đang tạo đăng ký, chấm điểm, quyết định công nhận…")
         titles = add_titles(session, seed, today().year, builder.stamp)
+        titles.update(add_fund(session, seed, households, builder.stamp))
         builder.tick(99, "Đang ghi tệp…")
     if progress is not None:
         progress(100, 100, "Đã tạo xong xã mẫu.")

@@ -197,14 +197,19 @@ class _Titles:
         self.gdht_year(self.year, 0.75, 0.4, decide=False)
         titles.register(self.s, self.year, "DHHT", "clan", clans, dt.date(self.year, 3, 20))
         self.citizens(self.year, 0.1)
-        # Rows made through the services got random uids: make them follow the seed too.
-        for model in TABLES:
-            table = model.__table__
-            random_ones = [rid for rid, uid in self.s.execute(select(table.c.id, table.c.uid).order_by(table.c.id))
-                           if uid not in self.stamped]
-            if random_ones:
-                self.s.execute(update(table).where(table.c.id == bindparam("rid")).values(uid=bindparam("new_uid")),
-                               [{"rid": rid, "new_uid": self.stamp()["uid"]} for rid in random_ones])
+        reseed_uids(self.s, TABLES, self.stamped, self.stamp)
+
+
+def reseed_uids(session: Session, models, stamped: set[str], stamp: Callable[[], dict]) -> None:
+    """Rows made through the services got random uids: make them follow the seed too (the demo
+    is the same file for the same seed)."""
+    for model in models:
+        table = model.__table__
+        random_ones = [rid for rid, uid in session.execute(select(table.c.id, table.c.uid).order_by(table.c.id))
+                       if uid not in stamped]
+        if random_ones:
+            session.execute(update(table).where(table.c.id == bindparam("rid")).values(uid=bindparam("new_uid")),
+                            [{"rid": rid, "new_uid": stamp()["uid"]} for rid in random_ones])
 
 def add_titles(session: Session, seed: int, year: int, stamp: Callable[[], dict]) -> dict:
     """Add the titles' years to a freshly built demo commune; returns counts."""
