@@ -276,3 +276,28 @@ def test_cli_records_cancels_and_reports(tmp_path, capsys):
     assert code == 2 and "kỳ đã khóa sổ" in err
     with Database(path) as db, db.read() as s:
         assert s.scalar(select(func.count(Voucher.id))) == 4  # nothing written by the refusals
+
+
+def test_purposes_donors_and_unpaid_decisions(db):
+    with db.write() as s:
+        receipt(s, 100_000, purpose="Tết", party_name="Lê Na")
+        receipt(s, 300_000, purpose="Tết", party_name="le na")
+        receipt(s, 200_000, purpose="Ngày Khuyến học 2/10", party_kind="anonymous")
+        receipt(s, 50_000, purpose="Ngày Khuyến học 2/10", party_kind="anonymous")
+        cancelled = receipt(s, 900_000, purpose="Quỹ cuối năm", party_name="Trần An")
+        fund.cancel_voucher(s, cancelled.number, "Ghi nhầm", cancelled_on=d(6))
+        assert fund.purposes(s) == ["Ngày Khuyến học 2/10", "Tết", "Quỹ cuối năm"]
+        givers = [(g.name, g.total, g.count) for g in fund.donors(s, d(1), d(31))]
+        assert givers == [("Lê Na", 400_000, 2), (fund.ANONYMOUS, 250_000, 2)]
+        first = fund.save_payout_decision(s, PayoutDecisionForm(number="10/QĐ-HKH", decided_on=d(10),
+                                                                lines=[PayoutLineForm("Lê Na", 100_000)]))
+        second = fund.save_payout_decision(s, PayoutDecisionForm(number="11/QĐ-HKH", decided_on=d(11), payout_kind="award",
+                                                                 lines=[PayoutLineForm("A", 50_000), PayoutLineForm("B", 50_000)]))
+        assert [(u.number, u.people, u.total) for u in fund.unpaid_decisions(s)] == [("10/QĐ-HKH", 1, 100_000),
+                                                                                  ("11/QĐ-HKH", 2, 100_000)]
+        voucher = fund.pay_decision(s, first)
+        assert [u.id for u in fund.unpaid_decisions(s)] == [second]
+        fund.cancel_voucher(s, voucher.number, "Chi nhầm ngày", cancelled_on=d(12))
+        assert [u.id for u in fund.unpaid_decisions(s)] == [first, second]
+        book = fund.ledger(s, d(1), d(31))
+        assert [ln.cancelled for ln in book.lines if ln.number == cancelled.number] == [True, False]

@@ -54,11 +54,9 @@ class _Fund:
             return None
         return dt.date.fromordinal(self.rng.randint(start.toordinal(), end.toordinal()))
 
-    def receipt(self, day: dt.date, amount: int, purpose: str, **party) -> None:
-        fund.record_voucher(self.s, fund.VoucherForm(kind="receipt", voucher_date=day, amount=amount, purpose=purpose,
-                                                     handled_by="Thủ quỹ", **party))
-
     def donations(self, year: int, until: dt.date, households: int) -> None:
+        """The year's gifts, recorded in date order as a treasurer writes them."""
+        gifts: list[tuple[dt.date, int, str, dict]] = []
         campaigns = (("Tết", (1, 5), (2, 10)), ("Khai giảng năm học", (8, 15), (9, 10)),
                      ("Ngày Khuyến học 2/10", (9, 20), (10, 15)), ("Quỹ cuối năm", (11, 15), (12, 20)))
         per_campaign = max(6, min(150, households // 12))
@@ -70,30 +68,27 @@ class _Fund:
                 roll = self.rng.random()
                 amount = self.rng.choice((50_000, 100_000, 100_000, 200_000, 200_000, 300_000, 500_000, 1_000_000))
                 if roll < 0.08 and self.organisations:
-                    self.receipt(day, self.rng.choice((2_000_000, 3_000_000, 5_000_000, 10_000_000)), purpose,
-                                 party_kind="organisation", party_id=self.rng.choice(self.organisations),
-                                 method="bank")
+                    gifts.append((day, self.rng.choice((2_000_000, 3_000_000, 5_000_000, 10_000_000)), purpose,
+                                  {"party_kind": "organisation", "party_id": self.rng.choice(self.organisations),
+                                   "method": "bank"}))
                 elif roll < 0.14:
-                    self.receipt(day, amount, purpose, party_kind="anonymous")
+                    gifts.append((day, amount, purpose, {"party_kind": "anonymous"}))
                 else:
-                    self.receipt(day, amount, purpose, party_kind="person", party_id=self.rng.choice(self.heads),
-                                 anonymous=self.rng.random() < 0.05)
+                    gifts.append((day, amount, purpose, {"party_kind": "person", "party_id": self.rng.choice(self.heads),
+                                                         "anonymous": self.rng.random() < 0.05}))
         day = self.day(year, (8, 1), (8, 31), until)
         if day is not None:
-            self.receipt(day, 4_500_000, "Khai giảng năm học", party_kind="free",
-                         party_name="Nhà sách Tiến Thọ", method="in_kind", in_kind="500 quyển vở, 100 bộ sách giáo khoa")
-            given = dt.date(year, 9, 5)
-            if given <= until:
-                fund.record_voucher(self.s, fund.VoucherForm(
-                    kind="payment", voucher_date=given, amount=4_500_000, method="in_kind",
-                    in_kind="500 quyển vở, 100 bộ sách giáo khoa", party_kind="free",
-                    party_name="Học sinh các trường trong xã (theo danh sách của nhà trường)",
-                    purpose="Tặng vở, sách giáo khoa đầu năm học", payout_kind="support"))
+            gifts.append((day, 4_500_000, "Khai giảng năm học",
+                          {"party_kind": "free", "party_name": "Nhà sách Tiến Thọ", "method": "in_kind",
+                           "in_kind": "500 quyển vở, 100 bộ sách giáo khoa"}))
         for name in self.clans[:3]:
             day = self.day(year, (1, 20), (3, 30), until)
             if day is not None:
-                self.receipt(day, self.rng.choice((3_000_000, 5_000_000, 8_000_000)), f"Quỹ khuyến học họ {name}",
-                             party_kind="free", party_name=f"Ban liên lạc họ {name}")
+                gifts.append((day, self.rng.choice((3_000_000, 5_000_000, 8_000_000)), f"Quỹ khuyến học họ {name}",
+                              {"party_kind": "free", "party_name": f"Ban liên lạc họ {name}"}))
+        for day, amount, purpose, party in sorted(gifts, key=lambda g: g[0]):
+            fund.record_voucher(self.s, fund.VoucherForm(kind="receipt", voucher_date=day, amount=amount,
+                                                         purpose=purpose, handled_by="Thủ quỹ", **party))
 
     def pupils(self, year: int, count: int) -> list[fund.PayoutLineForm]:
         lines = []
@@ -131,7 +126,14 @@ class _Fund:
         self.payout(year, self.day(year, (2, 1), (2, 10), until), "award", "Khen thưởng học sinh giỏi học kỳ I", size // 2)
         self.payout(year, self.day(year, (6, 1), (6, 15), until), "award", "Khen thưởng học sinh giỏi cuối năm học",
                     size, teachers=2)
-        self.payout(year, self.day(year, (9, 1), (9, 5), until), "scholarship", "Học bổng khai giảng năm học", size)
+        given = dt.date(year, 9, 5)
+        if given <= until and fund.balance_on(self.s, given, in_kind=True) >= 4_500_000:
+            fund.record_voucher(self.s, fund.VoucherForm(
+                kind="payment", voucher_date=given, amount=4_500_000, method="in_kind",
+                in_kind="500 quyển vở, 100 bộ sách giáo khoa", party_kind="free",
+                party_name="Học sinh các trường trong xã (theo danh sách của nhà trường)",
+                purpose="Tặng vở, sách giáo khoa đầu năm học", payout_kind="support"))
+        self.payout(year, self.day(year, (9, 6), (9, 10), until), "scholarship", "Học bổng khai giảng năm học", size)
         day = self.day(year, (10, 2), (10, 2), until)
         if day is not None and fund.balance_on(self.s, day) > 3_000_000:
             fund.record_voucher(self.s, fund.VoucherForm(

@@ -348,6 +348,7 @@ class LedgerLine:
     balance: int
     voucher_id: int
     reversal: bool = False
+    cancelled: bool = False  # the voucher's own line, when it has been cancelled since
 
 
 @dataclass
@@ -411,7 +412,8 @@ def ledger(session: Session, start, end) -> Ledger:
             by_method[v.method] += got
         text = (f"Hủy phiếu {v.number} ngày {format_date(v.voucher_date)}: {v.cancel_reason}" if reversal
                 else describe(v) + (" (phiếu đã hủy)" if v.cancelled_on is not None else ""))
-        lines.append(LedgerLine(day, v.number, kind, text, got, gave, running, v.id, reversal))
+        lines.append(LedgerLine(day, v.number, kind, text, got, gave, running, v.id, reversal,
+                                not reversal and v.cancelled_on is not None))
     return Ledger(start, end, opening, received, paid, running, lines, dict(by_method),
                   balance_on(session, end), balance_on(session, end, in_kind=True))
 
@@ -619,3 +621,60 @@ def find_party(session: Session, name: str) -> tuple[str, int]:
                                     for kind, i, label in found[:5])
                         + ". Hãy chỉ rõ bằng mã.")
     return found[0][0], found[0][1]
+
+
+def purposes(session: Session) -> list[str]:
+    """Purposes and campaigns already written on vouchers, most used first."""
+    rows = session.execute(select(Voucher.purpose, func.count(Voucher.id)).where(Voucher.purpose != "")
+                           .group_by(Voucher.purpose).order_by(func.count(Voucher.id).desc(), Voucher.purpose))
+    return [purpose for purpose, _count in rows]
+
+
+@dataclass
+class Donor:
+    party_kind: str
+    party_id: int | None
+    name: str
+    total: int
+    count: int
+
+
+def donors(session: Session, start, end) -> list[Donor]:
+    """Everyone who gave in the period (not cancelled), largest total first; anonymous givers
+    are one line."""
+    start, end = _date(start, "start", "Từ ngày"), _date(end, "end", "Đến ngày")
+    groups: dict[tuple, Donor] = {}
+    for v in session.scalars(select(Voucher).where(Voucher.kind == "receipt", _effective(start, end))):
+        if v.party_kind == "anonymous":
+            key = ("anonymous", None, "")
+        elif v.party_id is not None:
+            key = (v.party_kind, v.party_id, "")
+        else:
+            key = ("free", None, fold(v.party_name))
+        donor = groups.setdefault(key, Donor(key[0], key[1], ANONYMOUS if key[0] == "anonymous" else v.party_name, 0, 0))
+        donor.total += v.amount
+        donor.count += 1
+    return sorted(groups.values(), key=lambda d: (-d.total, fold(d.name)))
+
+
+@dataclass
+class UnpaidDecision:
+    id: int
+    number: str
+    decided_on: dt.date
+    payout_kind: str
+    purpose: str
+    people: int
+    total: int
+
+
+def unpaid_decisions(session: Session) -> list[UnpaidDecision]:
+    """Payout decisions with no payment voucher (or only cancelled ones), oldest first."""
+    paid = select(Voucher.decision_id).where(Voucher.decision_id.is_not(None), Voucher.cancelled_on.is_(None))
+    out = []
+    for d in session.scalars(select(PayoutDecision).where(PayoutDecision.id.not_in(paid))
+                             .order_by(PayoutDecision.decided_on, PayoutDecision.id)):
+        people = session.scalar(select(func.count(PayoutLine.id)).where(PayoutLine.decision_id == d.id)) or 0
+        out.append(UnpaidDecision(d.id, d.number, d.decided_on, d.payout_kind, d.purpose, people,
+                                  decision_total(session, d.id)))
+    return out

@@ -19,6 +19,7 @@ from khuyenhoc_desktop import APP_NAME, __version__
 from khuyenhoc_desktop.services.profile import get_profile, window_title
 from khuyenhoc_desktop.ui.decisions_page import DecisionsPage
 from khuyenhoc_desktop.ui.forms_page import FormsPage
+from khuyenhoc_desktop.ui.fund_page import FundPage
 from khuyenhoc_desktop.ui.home_page import HomePage
 from khuyenhoc_desktop.ui.list_page import ListPage
 from khuyenhoc_desktop.ui.titles_page import TitlesPage
@@ -38,10 +39,11 @@ NAVIGATION = [
     ("decisions", "Quyết định công nhận"),
     ("citizen_results", "Công dân học tập"),
     ("forms", "Bộ tiêu chí"),
+    ("fund", "Quỹ khuyến học"),
     ("settings", "Cài đặt"),
 ]
 # Pages that are not a list of the registry (their classes take only the context).
-SPECIAL_PAGES = {"titles": TitlesPage, "decisions": DecisionsPage, "forms": FormsPage}
+SPECIAL_PAGES = {"titles": TitlesPage, "decisions": DecisionsPage, "forms": FormsPage, "fund": FundPage}
 
 
 class MainWindow(QMainWindow):
@@ -158,7 +160,8 @@ class MainWindow(QMainWindow):
             page.delete()
 
     def _search(self) -> None:
-        if page := self._list():
+        page = self.current_page()
+        if hasattr(page, "focus_search"):  # list pages and the pages with a search box
             page.focus_search()
 
     def _about(self) -> None:
