@@ -9,22 +9,31 @@
   under it, so a document stacks them without knowing their sizes.
 - `fit_lines()` shrinks then wraps a text to a width, so nothing runs past a margin or border.
 - `atomic_pdf()` writes beside the target and replaces it only once the file is complete.
+- Papers of flowing text and tables (platypus): `DecreePaper` (A4 portrait or landscape, Decree 30
+  margins, page numbers from page 2), `NewSection`, `ruled_table()` (header repeated on every
+  page), `side_by_side()`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+from reportlab.lib.colors import black
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, A5, landscape
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 
 from khuyenhoc_desktop.domain.dates import long_date
 from khuyenhoc_desktop.domain.text import nfc
@@ -276,3 +285,108 @@ def vn_number(value: float | int | None, digits: int = 2) -> str:
 def vn_percent(share: float | None, digits: int = 1) -> str:
     """A share as a Vietnamese percentage: 0.6 → '60%', 2/3 → '66,7%'; None → ''."""
     return "" if share is None else f"{vn_number(share * 100, digits)}%"
+
+
+# ---------------------------------------------------------------- platypus papers (Decree 30)
+# Shared by the papers made of flowing text and tables (title papers, fund papers).
+
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 20 * MM, 20 * MM, 30 * MM, 15 * MM
+
+# A table sets its cells' font even when they hold paragraphs: without this, an unembedded
+# Helvetica lands in the file.
+NO_HELVETICA = [("FONT", (0, 0), (-1, -1), SERIF)]
+
+
+class DecreePaper(BaseDocTemplate):
+    """A4 (portrait, or landscape for wide tables) with Decree 30 margins; page numbers from a
+    paper's second page centred in the top margin, and a "DỰ THẢO" mark on every page of a draft."""
+
+    def __init__(self, path: Path | str, title: str, author: str, draft: bool = False, *,
+                 pagesize: tuple[float, float] = A4):
+        register_fonts()
+        super().__init__(
+            str(path), pagesize=pagesize, leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT,
+            topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=text(title), author=text(author),
+            subject=text(title), creator="Khuyến Học", initialFontName=SERIF, pageCompression=1,
+        )
+        self.draft = draft
+        self.section_start = 1
+        self.text_width = pagesize[0] - MARGIN_LEFT - MARGIN_RIGHT
+        frame = Frame(MARGIN_LEFT, MARGIN_BOTTOM, self.text_width, pagesize[1] - MARGIN_TOP - MARGIN_BOTTOM,
+                      id="text", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([PageTemplate("paper", [frame], onPageEnd=self._furniture)])
+
+    def _furniture(self, canvas, _doc) -> None:
+        # At the end of the page: a NewSection drawn on it has already moved section_start.
+        page_w, page_h = self.pagesize
+        number = self.page - self.section_start + 1
+        if number >= 2:
+            draw_centred(canvas, str(number), MARGIN_LEFT + self.text_width / 2, page_h - 13 * MM, SERIF, 13)
+        if self.draft:
+            label = "DỰ THẢO"
+            w = width(label, SERIF_BOLD, 13) + 4 * MM
+            x, y = page_w - MARGIN_RIGHT - w, page_h - 15 * MM
+            canvas.setLineWidth(1)
+            canvas.rect(x, y, w, 8 * MM)
+            draw_centred(canvas, label, x + w / 2, y + 2.6 * MM, SERIF_BOLD, 13)
+
+
+class NewSection(Flowable):
+    """Restarts page numbering: a paper attached to another one numbers its own pages."""
+
+    def __init__(self, paper: DecreePaper):
+        super().__init__()
+        self.paper = paper
+
+    def wrap(self, available_width, available_height):
+        return 0, 0
+
+    def draw(self) -> None:
+        self.paper.section_start = self.canv.getPageNumber()
+
+
+_CELL_ALIGN = {"L": TA_LEFT, "C": TA_CENTER, "R": TA_RIGHT}
+
+
+@functools.cache
+def cell_style(size: float, align: str, bold: bool) -> ParagraphStyle:
+    return ParagraphStyle(f"cell-{size}-{align}-{bold}", fontName=SERIF_BOLD if bold else SERIF, fontSize=size,
+                          leading=size * 1.2, alignment=_CELL_ALIGN[align])
+
+
+def ruled_table(header: list[str], rows: list[list[object]], widths_mm: list[float], align: str,
+                total_width: float, *, size: float = 12, roomy: bool = False,
+                bold_rows: tuple[int, ...] | list[int] = ()) -> Table:
+    """A ruled table across `total_width` (widths scaled to it) whose header row repeats on
+    every page; cells wrap, aligned per column by `align` ("L", "C", "R"), `bold_rows` counted
+    from 1 under the header, and `roomy` rows leave room for a handwritten signature."""
+    scale = total_width / (sum(widths_mm) * MM)
+    bold = set(bold_rows)
+    data = [[Paragraph(escape(text(h)), cell_style(size, "C", True)) for h in header]]
+    for n, row in enumerate(rows, 1):
+        data.append([Paragraph(escape(text(v)), cell_style(size, a, n in bold)) for v, a in zip(row, align)])
+    pad = 7 if roomy else 3
+    table = Table(data, colWidths=[w * MM * scale for w in widths_mm], repeatRows=1)
+    table.setStyle(TableStyle([
+        *NO_HELVETICA,
+        ("GRID", (0, 0), (-1, -1), 0.5, black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, 0), 3), ("BOTTOMPADDING", (0, 0), (-1, 0), 4),
+        ("TOPPADDING", (0, 1), (-1, -1), pad), ("BOTTOMPADDING", (0, 1), (-1, -1), pad + 1),
+    ]))
+    return table
+
+
+def side_by_side(blocks: list, total_width: float, shares: list[float] | None = None) -> Table:
+    """Blocks next to each other across `total_width`, tops level (recipients and signature,
+    or a row of signatures); equal columns unless `shares` (summing to 1) are given."""
+    shares = shares or [1 / len(blocks)] * len(blocks)
+    table = Table([blocks], colWidths=[total_width * s for s in shares])
+    table.setStyle(TableStyle([
+        *NO_HELVETICA,
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]))
+    return table

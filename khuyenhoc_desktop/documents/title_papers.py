@@ -24,8 +24,7 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import (
-    BaseDocTemplate, Flowable, Frame, HRFlowable, KeepTogether, PageBreak, PageTemplate, Paragraph,
-    Spacer, Table, TableStyle,
+    Flowable, HRFlowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle,
 )
 
 from khuyenhoc_desktop.documents import pdf
@@ -34,8 +33,7 @@ from khuyenhoc_desktop.documents.pdf import MM, SERIF, SERIF_BOLD, SERIF_BOLD_IT
 from khuyenhoc_desktop.domain.dates import format_date, long_date
 from khuyenhoc_desktop.domain.money import format_count
 
-TOP, BOTTOM, LEFT, RIGHT = 20 * MM, 20 * MM, 30 * MM, 15 * MM
-TEXT_WIDTH = A4[0] - LEFT - RIGHT
+TEXT_WIDTH = A4[0] - pdf.MARGIN_LEFT - pdf.MARGIN_RIGHT
 NOT_WRITTEN = "(chưa có nội dung)"
 BLANK = "…………"
 
@@ -462,50 +460,9 @@ def _score_sheet(sheet: ScoreSheet, issuer: Issuer) -> list[Flowable]:
 
 # ---------------------------------------------------------------- page machinery
 
-class _Paper(BaseDocTemplate):
-    """A4 portrait with Decree 30 margins; page numbers from a paper's second page, and a
-    "DỰ THẢO" mark on every page of a draft."""
-
-    def __init__(self, path: Path, title: str, author: str, draft: bool):
-        pdf.register_fonts()
-        super().__init__(
-            str(path), pagesize=A4, leftMargin=LEFT, rightMargin=RIGHT, topMargin=TOP, bottomMargin=BOTTOM,
-            title=pdf.text(title), author=pdf.text(author), subject=pdf.text(title), creator="Khuyến Học",
-            initialFontName=SERIF, pageCompression=1,
-        )
-        self.draft = draft
-        self.section_start = 1
-        frame = Frame(LEFT, BOTTOM, TEXT_WIDTH, A4[1] - TOP - BOTTOM, id="text",
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        self.addPageTemplates([PageTemplate("a4", [frame], onPageEnd=self._furniture)])
-
-    def _furniture(self, canvas, _doc) -> None:
-        # At the end of the page: a _NewSection drawn on it has already moved section_start.
-        page_w, page_h = A4
-        number = self.page - self.section_start + 1
-        if number >= 2:
-            pdf.draw_centred(canvas, str(number), LEFT + TEXT_WIDTH / 2, page_h - 13 * MM, SERIF, 13)
-        if self.draft:
-            label = "DỰ THẢO"
-            w = pdf.width(label, SERIF_BOLD, 13) + 4 * MM
-            x, y = page_w - RIGHT - w, page_h - 15 * MM
-            canvas.setLineWidth(1)
-            canvas.rect(x, y, w, 8 * MM)
-            pdf.draw_centred(canvas, label, x + w / 2, y + 2.6 * MM, SERIF_BOLD, 13)
-
-
-class _NewSection(Flowable):
-    """Restarts page numbering: every score sheet, and the attached list, is a paper of its own."""
-
-    def __init__(self, paper: _Paper):
-        super().__init__()
-        self.paper = paper
-
-    def wrap(self, available_width, available_height):
-        return 0, 0
-
-    def draw(self) -> None:
-        self.paper.section_start = self.canv.getPageNumber()
+# The page machinery is shared with the fund papers (documents.pdf).
+_Paper = pdf.DecreePaper
+_NewSection = pdf.NewSection
 
 
 def _write(out_path: Path | str, title: str, issuer: Issuer, story: Callable[[_Paper], list[Flowable]],
@@ -664,21 +621,12 @@ def _recipients(recipients: list[str]) -> list[Flowable]:
             *(_para(line if line.startswith("-") else f"- {line}", s.recipient) for line in lines)]
 
 
-# A table sets its cells' font even when they hold paragraphs: without this, an unembedded
-# Helvetica lands in the file.
-_NO_HELVETICA = [("FONT", (0, 0), (-1, -1), SERIF)]
+_NO_HELVETICA = pdf.NO_HELVETICA
 
 
-def _two_columns(left, right, left_share: float = 0.5) -> Table:
+def _two_columns(left, right, left_share: float = 0.5):
     """Two blocks side by side, tops level (recipients and signature, or two signatures)."""
-    table = Table([[left, right]], colWidths=[TEXT_WIDTH * left_share, TEXT_WIDTH * (1 - left_share)])
-    table.setStyle(TableStyle([
-        *_NO_HELVETICA,
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ]))
-    return table
+    return pdf.side_by_side([left, right], TEXT_WIDTH, [left_share, 1 - left_share])
 
 
 def _boxed(content: Flowable) -> Table:
@@ -692,32 +640,7 @@ def _boxed(content: Flowable) -> Table:
     return table
 
 
-_ALIGN = {"L": TA_LEFT, "C": TA_CENTER}
-
-
-@functools.cache
-def _cell_style(size: float, align: str, bold: bool) -> ParagraphStyle:
-    return ParagraphStyle(f"cell-{size}-{align}-{bold}", fontName=SERIF_BOLD if bold else SERIF, fontSize=size,
-                          leading=size * 1.2, alignment=_ALIGN[align])
-
-
 def _table(header: list[str], rows: list[list[object]], widths_mm: list[float], align: str, *,
-           size: float = 12, roomy: bool = False, bold_rows: tuple[int, ...] | list[int] = ()) -> Table:
-    """A ruled table across the text width (widths scaled to it) whose header row repeats on
-    every page; cells wrap, and `roomy` rows leave room for a handwritten signature."""
-    scale = TEXT_WIDTH / (sum(widths_mm) * MM)
-    bold = set(bold_rows)
-    data = [[Paragraph(escape(pdf.text(h)), _cell_style(size, "C", True)) for h in header]]
-    for n, row in enumerate(rows, 1):
-        data.append([Paragraph(escape(pdf.text(v)), _cell_style(size, a, n in bold)) for v, a in zip(row, align)])
-    pad = 7 if roomy else 3
-    table = Table(data, colWidths=[w * MM * scale for w in widths_mm], repeatRows=1)
-    table.setStyle(TableStyle([
-        *_NO_HELVETICA,
-        ("GRID", (0, 0), (-1, -1), 0.5, black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, 0), 3), ("BOTTOMPADDING", (0, 0), (-1, 0), 4),
-        ("TOPPADDING", (0, 1), (-1, -1), pad), ("BOTTOMPADDING", (0, 1), (-1, -1), pad + 1),
-    ]))
-    return table
+           size: float = 12, roomy: bool = False, bold_rows: tuple[int, ...] | list[int] = ()):
+    """`pdf.ruled_table` across the portrait text width."""
+    return pdf.ruled_table(header, rows, widths_mm, align, TEXT_WIDTH, size=size, roomy=roomy, bold_rows=bold_rows)
