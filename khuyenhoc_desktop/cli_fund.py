@@ -55,6 +55,24 @@ def add_parser(sub) -> argparse.ArgumentParser:
     a.add_argument("--from", dest="start", metavar="dd/mm/yyyy", help="từ ngày (thay cho --year)")
     a.add_argument("--to", dest="end", metavar="dd/mm/yyyy", help="đến ngày")
     a.add_argument("--format", choices=["text", "json"], default="text")
+    a.add_argument("--out", metavar="TỆP", help="ghi sổ chi tiết ra tệp .pdf hoặc .xlsx (kèm các bảng tổng hợp)")
+    a.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+    a = actions.add_parser("voucher", help="in một phiếu thu/chi ra PDF (lần in sau ghi BẢN SAO)")
+    a.add_argument("number", metavar="SỐ_PHIẾU", help="ví dụ PT-2026-0001")
+    a.add_argument("--out", required=True, metavar="TỆP.pdf")
+    a.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+    a = actions.add_parser("disclosure", help="thông báo công khai thu, chi của một kỳ (PDF hoặc Excel)")
+    a.add_argument("--from", dest="start", required=True, metavar="dd/mm/yyyy")
+    a.add_argument("--to", dest="end", required=True, metavar="dd/mm/yyyy")
+    a.add_argument("--out", required=True, metavar="TỆP", help="tệp .pdf hoặc .xlsx")
+    a.add_argument("--full-names", action="store_true", help="ghi đủ họ tên cả người nhận dưới 18 tuổi "
+                                                              "(mặc định chỉ ghi chữ cái đầu)")
+    a.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+    a = actions.add_parser("payout-list", help="danh sách ký nhận của một quyết định chi (PDF)")
+    a.add_argument("decision", metavar="SỐ_QĐ", help="số quyết định chi, ví dụ 12/QĐ-HKH")
+    a.add_argument("--year", type=int, help="năm của quyết định (mặc định năm mới nhất có số này)")
+    a.add_argument("--out", required=True, metavar="TỆP.pdf")
+    a.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
     a = actions.add_parser("lock", help="khóa sổ đến hết một ngày (sau khi báo cáo đã chốt)")
     a.add_argument("--until", required=True, metavar="dd/mm/yyyy")
     a.add_argument("--by", default="")
@@ -70,8 +88,8 @@ def _out(text: str) -> None:
 
 
 def run(args) -> int:
-    return {"receipt": _record, "payment": _record, "cancel": _cancel, "ledger": _ledger,
-            "lock": _lock}[args.fund_command](args)
+    return {"receipt": _record, "payment": _record, "cancel": _cancel, "ledger": _ledger, "lock": _lock,
+            "voucher": _voucher, "disclosure": _disclosure, "payout-list": _payout_list}[args.fund_command](args)
 
 
 def _voucher_form(session, args):
@@ -160,6 +178,15 @@ def _ledger(args) -> int:
     from khuyenhoc_desktop.services import fund
 
     start, end = _period(args)
+    if args.out:
+        from khuyenhoc_desktop.services import fund_documents
+
+        _refuse_existing(args)
+        with open_db(getattr(args, "db", None)) as db, db.read() as session:
+            count = fund_documents.print_ledger(session, start, end, args.out, overwrite=args.force)
+        unit = "trang" if args.out.lower().endswith(".pdf") else "dòng"
+        _report(args, {"out": args.out, "count": count}, f"Đã ghi sổ chi tiết vào {args.out} ({count} {unit}).")
+        return EXIT_OK
     with open_db(getattr(args, "db", None)) as db, db.read() as session:
         book = fund.ledger(session, start, end)
     if args.format == "json":
@@ -189,4 +216,61 @@ def _lock(args) -> int:
         _out(json.dumps({"locked_until": format_date(day)}, ensure_ascii=False))
     else:
         _out(f"Đã khóa sổ quỹ đến hết ngày {format_date(day)}.")
+    return EXIT_OK
+
+
+def _refuse_existing(args, allowed: tuple[str, ...] = (".pdf", ".xlsx")) -> None:
+    """Before any work: the output file's suffix, folder and name."""
+    from pathlib import Path
+
+    from khuyenhoc_desktop.documents.xlsx import check_target
+    from khuyenhoc_desktop.errors import UserError
+
+    out = Path(args.out)
+    if out.suffix.lower() not in allowed:
+        raise UserError(f"Tên tệp phải có đuôi {' hoặc '.join(allowed)}, ví dụ {out.stem or 'quy'}{allowed[0]}.")
+    check_target(out, overwrite=args.force, suffix=out.suffix.lower())
+
+
+def _report(args, data: dict, text: str) -> None:
+    _out(json.dumps(data, ensure_ascii=False) if args.format == "json" else text)
+
+
+def _voucher(args) -> int:
+    from khuyenhoc_desktop.cli import EXIT_OK, open_db
+    from khuyenhoc_desktop.services import fund_documents
+
+    _refuse_existing(args, (".pdf",))
+    with open_db(getattr(args, "db", None)) as db, db.write() as session:
+        pages, copy = fund_documents.print_voucher(session, args.number, args.out)
+    what = "bản sao phiếu" if copy else "phiếu"
+    _report(args, {"number": args.number.upper(), "out": args.out, "pages": pages, "copy": copy},
+            f"Đã in {what} {args.number.upper()} vào {args.out}.")
+    return EXIT_OK
+
+
+def _disclosure(args) -> int:
+    from khuyenhoc_desktop.cli import EXIT_OK, open_db
+    from khuyenhoc_desktop.services import fund_documents
+
+    _refuse_existing(args)
+    with open_db(getattr(args, "db", None)) as db, db.read() as session:
+        count = fund_documents.print_disclosure(session, args.start, args.end, args.out,
+                                                initials_only_for_minors=not args.full_names, overwrite=args.force)
+    _report(args, {"out": args.out, "count": count},
+            f"Đã ghi thông báo công khai từ {args.start} đến {args.end} vào {args.out}.")
+    return EXIT_OK
+
+
+def _payout_list(args) -> int:
+    from khuyenhoc_desktop.cli import EXIT_OK, open_db
+    from khuyenhoc_desktop.services import fund, fund_documents
+
+    _refuse_existing(args, (".pdf",))
+    with open_db(getattr(args, "db", None)) as db, db.read() as session:
+        decision = fund.find_payout_decision(session, args.decision, args.year)
+        pages = fund_documents.print_payout_list(session, decision.id, args.out)
+        number = decision.number
+    _report(args, {"decision": number, "out": args.out, "pages": pages},
+            f"Đã in danh sách ký nhận theo quyết định {number} vào {args.out} ({pages} trang).")
     return EXIT_OK

@@ -464,3 +464,21 @@ def test_gui_done_message(persons_page, tmp_path):
     assert box.text() == "Đã xuất 1.234 dòng vào tệp “ds.xlsx”."
     assert str(tmp_path) in box.informativeText()
     assert sorted(b.text() for b in box.buttons()) == ["Mở thư mục", "Đóng"]
+
+
+def test_rows_with_wrapped_text_get_their_height(tmp_path):
+    """A streamed row is not measured by Excel or LibreOffice: a long note would overlap the
+    next row unless the row is given the height of its wrapped text."""
+    book = xlsx.new_workbook("Thử")
+    sheet = xlsx.TableSheet(book, "Thử", [xlsx.SheetColumn("Tên", "text", 12), xlsx.SheetColumn("Ghi chú", "text", 20)],
+                            xlsx.TitleBlock(title="Thử"))
+    for _ in range(30):
+        sheet.append(["An", "ngắn"])
+    sheet.append(["Bình", "một ghi chú rất dài " * 12])
+    sheet.close()
+    out = tmp_path / "t.xlsx"
+    book.save(out)
+    ws = load_workbook(out).worksheets[0]
+    last = ws.max_row
+    assert ws.cell(last, 2).value.startswith("một ghi chú") and ws.row_dimensions[last].height >= 45
+    assert ws.row_dimensions[last - 1].height is None

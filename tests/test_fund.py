@@ -301,3 +301,92 @@ def test_purposes_donors_and_unpaid_decisions(db):
         assert [u.id for u in fund.unpaid_decisions(s)] == [first, second]
         book = fund.ledger(s, d(1), d(31))
         assert [ln.cancelled for ln in book.lines if ln.number == cancelled.number] == [True, False]
+
+
+def _pdftext(path, *args):
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", *args, str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _commune_profile(s):
+    from khuyenhoc_desktop.domain import admin_units
+    from khuyenhoc_desktop.services import profile
+
+    prov = admin_units.provinces()[0]
+    profile.save_profile(s, profile.ProfileForm(
+        province_code=prov.code, commune_code=admin_units.communes(prov.code)[0].code,
+        association_name="Hội Khuyến học", officers=[profile.OfficerLine("Trần Văn Bảo", "Chủ tịch")]))
+
+
+def test_papers_from_the_books(db, tmp_path):
+    import openpyxl
+
+    from khuyenhoc_desktop.services import fund_documents
+
+    with db.write() as s:
+        _commune_profile(s)
+        h = registry.save_hamlet(s, HamletForm(name="Thôn Đông"))
+        hh = registry.save_household(s, HouseholdForm(hamlet_id=h, address="Xóm 3"))
+        child = registry.save_person(s, PersonForm(household_id=hh, family_name="Lê", middle_name="Thị", given_name="Na",
+                                                   sex="F", birth_year=str(Y - 9), relation="child"))
+        receipt(s, 1_250_000, day=d(5), purpose="Tết", party_name="Nguyễn Văn An")
+        receipt(s, 300_000, day=d(6), party_kind="anonymous", purpose="Tết")
+        receipt(s, 500_000, day=d(6), party_name="Trần Thị Hoa", anonymous=True)
+        dec = fund.save_payout_decision(s, PayoutDecisionForm(
+            number="10/QĐ-HKH", decided_on=d(15), payout_kind="scholarship", purpose="Học bổng học kỳ I",
+            lines=[PayoutLineForm(person_id=child, amount=400_000, class_name="3A", school="TH Đông", hamlet_id=h,
+                                  level="primary", minor=True)]))
+        fund.pay_decision(s, dec)
+        pages, copy = fund_documents.print_voucher(s, f"PT-{Y}-0001", tmp_path / "pt1.pdf")
+        assert (pages, copy) == (1, False)
+        assert fund_documents.print_voucher(s, f"PT-{Y}-0001", tmp_path / "pt1-copy.pdf") == (1, True)
+        fund_documents.print_payout_list(s, dec, tmp_path / "ds.pdf")
+        fund_documents.print_ledger(s, d(1), d(31), tmp_path / "so.pdf")
+        rows = fund_documents.print_ledger(s, d(1), d(31), tmp_path / "so.xlsx")
+        fund_documents.print_disclosure(s, d(1), d(31), tmp_path / "ck.pdf")
+        fund_documents.print_disclosure(s, d(1), d(31), tmp_path / "ck-full.pdf", initials_only_for_minors=False)
+        with pytest.raises(UserError, match="đuôi .pdf hoặc .xlsx"):
+            fund_documents.print_disclosure(s, d(1), d(31), tmp_path / "ck.doc")
+    voucher = _pdftext(tmp_path / "pt1.pdf")
+    assert "PHIẾU THU" in voucher and f"Số: PT-{Y}-0001" in voucher and "1.250.000 đ" in voucher
+    assert "Một triệu hai trăm năm mươi nghìn đồng" in voucher and "BẢN SAO" not in voucher
+    assert "BẢN SAO" in _pdftext(tmp_path / "pt1-copy.pdf")
+    signing = _pdftext(tmp_path / "ds.pdf")
+    assert "Kèm theo Quyết định số 10/QĐ-HKH" in signing and "Lê Thị Na" in signing and "400.000" in signing
+    book = _pdftext(tmp_path / "so.pdf")
+    assert "SỔ CHI TIẾT QUỸ KHUYẾN HỌC" in book and "2.050.000" in book and "1.650.000" in book
+    sheet = openpyxl.load_workbook(tmp_path / "so.xlsx").worksheets[0]
+    assert rows >= 5 and any(c.value == f"PC-{Y}-0001" for row in sheet.iter_rows() for c in row)
+    public = " ".join(_pdftext(tmp_path / "ck.pdf").split())
+    assert "CÔNG KHAI THU, CHI QUỸ KHUYẾN HỌC" in public and "Nguyễn Văn An" in public
+    assert "Trần Thị Hoa" not in public and public.count("Nhà hảo tâm (ẩn danh)") == 2
+    assert "L.T.N." in public and "Lê Thị Na" not in public
+    assert "Lê Thị Na" in _pdftext(tmp_path / "ck-full.pdf")
+
+
+def test_cli_papers_of_the_fund(tmp_path, capsys):
+    path = tmp_path / "quy.sqlite"
+    with Database(path) as db, db.write() as s:
+        _commune_profile(s)
+        receipt(s, 900_000, day=d(5), party_name="Nguyễn Văn An")
+        dec = fund.save_payout_decision(s, PayoutDecisionForm(number="10/QĐ-HKH", decided_on=d(15),
+                                                              lines=[PayoutLineForm("Lê Na", 400_000)]))
+        fund.pay_decision(s, dec)
+    code, out, _ = _cli(capsys, path, "voucher", f"PT-{Y}-0001", "--out", str(tmp_path / "p.pdf"))
+    assert code == 0 and out.strip() == f"Đã in phiếu PT-{Y}-0001 vào {tmp_path / 'p.pdf'}."
+    code, out, _ = _cli(capsys, path, "voucher", f"PT-{Y}-0001", "--out", str(tmp_path / "p2.pdf"), "--format", "json")
+    assert json.loads(out)["copy"] is True
+    assert _cli(capsys, path, "disclosure", "--from", f"01/01/{Y}", "--to", f"31/01/{Y}",
+                "--out", str(tmp_path / "ck.xlsx"))[0] == 0
+    assert _cli(capsys, path, "ledger", "--year", str(Y), "--out", str(tmp_path / "so.pdf"))[0] == 0
+    code, out, _ = _cli(capsys, path, "payout-list", "10/QĐ-HKH", "--out", str(tmp_path / "ds.pdf"))
+    assert code == 0 and "10/QĐ-HKH" in out
+    for argv, message in ((("voucher", "PT-1990-0001", "--out", str(tmp_path / "x.pdf")), "Không có phiếu số"),
+                          (("voucher", f"PT-{Y}-0001", "--out", str(tmp_path / "p.pdf")), "đã có"),
+                          (("disclosure", "--from", "01/01/2025", "--to", "31/01/2025", "--out", str(tmp_path / "c.txt")),
+                           ".pdf hoặc .xlsx"),
+                          (("payout-list", "99/QĐ-HKH", "--out", str(tmp_path / "y.pdf")), "Không có quyết định chi số")):
+        code, _out, err = _cli(capsys, path, *argv)
+        assert code == 2 and message in err, (argv, err)

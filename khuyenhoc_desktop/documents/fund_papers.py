@@ -18,7 +18,7 @@ from pathlib import Path
 from reportlab.lib.colors import Color
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.pagesizes import A4, A5, landscape
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from khuyenhoc_desktop.documents import pdf
 from khuyenhoc_desktop.documents.certificates import Issuer
@@ -526,7 +526,7 @@ def render_disclosure(doc: DisclosureDoc, issuer: Issuer, out_path: Path | str) 
                           ("- Chuyển khoản:", doc.received_bank),
                           ("- Hiện vật (giá trị ước tính):", doc.received_in_kind)], width),
             Spacer(1, 3 * MM),
-            _para("II. DANH SÁCH NGƯỜI, ĐƠN VỊ ỦNG HỘ", s.info_bold),
+            *_section("II. DANH SÁCH NGƯỜI, ĐƠN VỊ ỦNG HỘ"),
         ]
         if doc.donors:
             flow.append(pdf.ruled_table(["STT", "Họ và tên, đơn vị", "Hiện vật", "Số tiền, giá trị (đồng)"],
@@ -540,7 +540,7 @@ def render_disclosure(doc: DisclosureDoc, issuer: Issuer, out_path: Path | str) 
                 ["STT", "Ngày", "Số phiếu chi", "Nội dung", "Số tiền (đồng)"], payouts, [12, 24, 30, 69, 30],
                 "CCCLR", width, size=11, bold_rows=[len(payouts)])]
         if doc.beneficiaries:
-            flow += [Spacer(1, 3 * MM), _para("Danh sách người nhận:", s.info_bold), pdf.ruled_table(
+            flow += [Spacer(1, 3 * MM), *_section("Danh sách người nhận:"), pdf.ruled_table(
                 ["STT", "Họ và tên", "Thôn", "Nội dung", "Số tiền (đồng)"], people, [12, 55, 34, 34, 30],
                 "CLLLR", width, size=11, bold_rows=[len(people)])]
         flow += [Spacer(1, 3 * MM), KeepTogether([
@@ -556,6 +556,13 @@ def render_disclosure(doc: DisclosureDoc, issuer: Issuer, out_path: Path | str) 
         return flow
 
     return _write(out_path, f"Thông báo công khai thu, chi quỹ khuyến học {period}", issuer, story)
+
+
+def _section(heading: str) -> list[Flowable]:
+    """A heading over a long table: kept with the table's first rows (not the whole table, which
+    would push it to the next page and leave this one half empty)."""
+    style = ParagraphStyle("section", parent=_styles().info_bold, keepWithNext=0)
+    return [CondPageBreak(35 * MM), _para(heading, style)]
 
 
 @functools.cache

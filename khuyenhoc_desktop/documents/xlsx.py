@@ -148,6 +148,7 @@ class TableSheet:
         self.header_row = 0
         self._pending: list[Sequence] | None = []
         self._cells: list[tuple] = []
+        self._wrapping: list[tuple[int, float]] = []  # (column, width) of the columns that wrap
 
     # ---- styles: made once per column, shared by every cell of it
     def _style(self, *, font: Font, border: Border | None = None, fill: PatternFill | None = None,
@@ -200,6 +201,13 @@ class TableSheet:
                 cell = plain
                 _set_plain(cell, value, kind)
             cells.append(cell)
+        # A streamed row cannot be measured afterwards, and neither Excel nor LibreOffice grows
+        # a row for wrapped text by itself: give it the height of its longest cell.
+        lines = max((_wrapped_lines(values[i], width * 0.9 - 1) for i, width in self._wrapping
+                     if i < len(values) and isinstance(values[i], str) and len(values[i]) > width * 0.9 - 1),
+                    default=1)
+        if lines > 1:
+            self.ws.row_dimensions[self.header_row + self.rows + 1].height = 15 * lines + 2
         self.ws.append(cells)
         self.rows += 1
 
@@ -256,6 +264,7 @@ class TableSheet:
             plain._style = self._style(font=body, border=_BORDER, number_format=fmt, alignment=align)
             quoted._style = self._style(font=body, border=_BORDER, number_format=fmt, alignment=align, quoted=True)
             self._cells.append((plain, quoted, col.kind))
+        self._wrapping = [(i, width) for i, (width, wrapped) in enumerate(zip(widths, wrap)) if wrapped]
         for values in sample:
             self._write(values)
 

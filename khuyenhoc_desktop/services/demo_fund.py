@@ -19,6 +19,7 @@ from khuyenhoc_desktop.services import fund
 from khuyenhoc_desktop.services.demo_titles import reseed_uids
 from khuyenhoc_desktop.storage.models import (
     Clan,
+    CommuneProfile,
     FundLock,
     Household,
     Organisation,
@@ -47,6 +48,8 @@ class _Fund:
         self.schools = [name for (name,) in self.s.execute(
             select(Organisation.name).where(Organisation.kind == "school").order_by(Organisation.id))]
         self.decisions = 0
+        officers = self.s.scalar(select(CommuneProfile)).officers
+        self.treasurer = next((o.name for o in officers if o.title == "Thủ quỹ"), "")
 
     def day(self, year: int, first: tuple[int, int], last: tuple[int, int], until: dt.date) -> dt.date | None:
         start, end = dt.date(year, *first), min(dt.date(year, *last), until)
@@ -88,7 +91,7 @@ class _Fund:
                               {"party_kind": "free", "party_name": f"Ban liên lạc họ {name}"}))
         for day, amount, purpose, party in sorted(gifts, key=lambda g: g[0]):
             fund.record_voucher(self.s, fund.VoucherForm(kind="receipt", voucher_date=day, amount=amount,
-                                                         purpose=purpose, handled_by="Thủ quỹ", **party))
+                                                         purpose=purpose, handled_by=self.treasurer, **party))
 
     def pupils(self, year: int, count: int) -> list[fund.PayoutLineForm]:
         lines = []
@@ -148,7 +151,7 @@ class _Fund:
             return
         duplicate = fund.record_voucher(self.s, fund.VoucherForm(
             kind="receipt", voucher_date=first.voucher_date, amount=first.amount, party_kind=first.party_kind,
-            party_id=first.party_id, party_name=first.party_name, purpose=first.purpose, handled_by="Thủ quỹ"))
+            party_id=first.party_id, party_name=first.party_name, purpose=first.purpose, handled_by=self.treasurer))
         try:
             fund.cancel_voucher(self.s, duplicate.number, "Ghi trùng phiếu " + first.number,
                                 first.voucher_date + dt.timedelta(days=1), by="Kế toán")

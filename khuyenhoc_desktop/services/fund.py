@@ -189,6 +189,12 @@ class VoucherForm:
     note: str = ""
 
 
+def _address(address: str | None, hamlet: str | None) -> str:
+    """'Xóm 3, Thôn Đông'; the hamlet once only ('Số nhà 5, Thôn 2' stays as it is)."""
+    address, hamlet = address or "", hamlet or ""
+    return address if hamlet and hamlet in address else ", ".join(x for x in (address, hamlet) if x)
+
+
 def party_from_registry(session: Session, kind: str, party_id: int) -> tuple[str, str, int | None]:
     """(name, address, hamlet id) of a donor or payee kept in the registry."""
     if kind == "person":
@@ -197,7 +203,7 @@ def party_from_registry(session: Session, kind: str, party_id: int) -> tuple[str
                               .outerjoin(Hamlet, Hamlet.id == Household.hamlet_id).where(Person.id == party_id)).first()
         if row is None:
             raise NotFoundError(f"Không tìm thấy người mã {party_id} trong sổ; có thể đã bị xóa.")
-        return row[0], ", ".join(x for x in (row[1], row[3]) if x), row[2]
+        return row[0], _address(row[1], row[3]), row[2]
     if kind == "household":
         row = session.execute(select(Person.full_name, Household.address, Household.hamlet_id, Hamlet.name)
                               .join(Hamlet, Hamlet.id == Household.hamlet_id)
@@ -205,7 +211,7 @@ def party_from_registry(session: Session, kind: str, party_id: int) -> tuple[str
                               .where(Household.id == party_id)).first()
         if row is None:
             raise NotFoundError(f"Không tìm thấy hộ mã {party_id} trong sổ; có thể đã bị xóa.")
-        return f"Hộ {row[0]}" if row[0] else f"Hộ mã {party_id}", ", ".join(x for x in (row[1], row[3]) if x), row[2]
+        return f"Hộ {row[0]}" if row[0] else f"Hộ mã {party_id}", _address(row[1], row[3]), row[2]
     if kind == "organisation":
         org = session.get(Organisation, party_id)
         if org is None:
@@ -423,7 +429,7 @@ def year_ledger(session: Session, year: int) -> Ledger:
 
 
 # ---------------------------------------------------------------- summaries
-def _effective(start: dt.date, end: dt.date):
+def effective_in(start: dt.date, end: dt.date):
     """Vouchers dated in the period and not cancelled by its end."""
     return ((Voucher.voucher_date >= start) & (Voucher.voucher_date <= end)
             & ((Voucher.cancelled_on.is_(None)) | (Voucher.cancelled_on > end)))
@@ -434,7 +440,7 @@ def totals_by(session: Session, start, end, key: str) -> list[tuple[str, int, in
     start, end = _date(start, "start", "Từ ngày"), _date(end, "end", "Đến ngày")
     groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     hamlets = dict(session.execute(select(Hamlet.id, Hamlet.name)).all())
-    for v in session.scalars(select(Voucher).where(_effective(start, end))):
+    for v in session.scalars(select(Voucher).where(effective_in(start, end))):
         if key == "purpose":
             label = v.purpose or "(không ghi)"
         elif key == "payout_kind":
@@ -455,7 +461,7 @@ def donor_statement(session: Session, start, end, *, party_kind: str | None = No
                     name: str | None = None) -> list[Voucher]:
     """Receipts of one donor in a period (registry entity, or a free name ignoring case and marks)."""
     start, end = _date(start, "start", "Từ ngày"), _date(end, "end", "Đến ngày")
-    stmt = select(Voucher).where(Voucher.kind == "receipt", _effective(start, end)).order_by(Voucher.voucher_date, Voucher.seq)
+    stmt = select(Voucher).where(Voucher.kind == "receipt", effective_in(start, end)).order_by(Voucher.voucher_date, Voucher.seq)
     found = list(session.scalars(stmt))
     if party_id is not None:
         return [v for v in found if v.party_kind == party_kind and v.party_id == party_id]
@@ -476,7 +482,7 @@ def award_statistics(session: Session, start, end) -> list[AwardStat]:
     payout lists; a payment without a list counts as one beneficiary, level "Khác")."""
     start, end = _date(start, "start", "Từ ngày"), _date(end, "end", "Đến ngày")
     stats: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for v in session.scalars(select(Voucher).where(Voucher.kind == "payment", _effective(start, end),
+    for v in session.scalars(select(Voucher).where(Voucher.kind == "payment", effective_in(start, end),
                                                    Voucher.payout_kind.in_(("scholarship", "award")))):
         lines = list(session.scalars(select(PayoutLine).where(PayoutLine.decision_id == v.decision_id))) \
             if v.decision_id else []
@@ -571,6 +577,17 @@ def save_payout_decision(session: Session, form: PayoutDecisionForm) -> int:
     return decision.id
 
 
+def find_payout_decision(session: Session, number: str, year: int | None = None) -> PayoutDecision:
+    """A payout decision by its number (the newest year with that number unless `year`)."""
+    stmt = select(PayoutDecision).where(PayoutDecision.number == nfc(number).strip())
+    if year is not None:
+        stmt = stmt.where(PayoutDecision.year == year)
+    found = session.scalars(stmt.order_by(PayoutDecision.year.desc())).first()
+    if found is None:
+        raise NotFoundError(f"Không có quyết định chi số {number}" + (f" năm {year}." if year else "."))
+    return found
+
+
 def decision_total(session: Session, decision_id: int) -> int:
     return session.scalar(select(func.sum(PayoutLine.amount)).where(PayoutLine.decision_id == decision_id)) or 0
 
@@ -644,7 +661,7 @@ def donors(session: Session, start, end) -> list[Donor]:
     are one line."""
     start, end = _date(start, "start", "Từ ngày"), _date(end, "end", "Đến ngày")
     groups: dict[tuple, Donor] = {}
-    for v in session.scalars(select(Voucher).where(Voucher.kind == "receipt", _effective(start, end))):
+    for v in session.scalars(select(Voucher).where(Voucher.kind == "receipt", effective_in(start, end))):
         if v.party_kind == "anonymous":
             key = ("anonymous", None, "")
         elif v.party_id is not None:
