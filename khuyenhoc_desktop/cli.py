@@ -47,8 +47,6 @@ def _add_db(parser: argparse.ArgumentParser, default=argparse.SUPPRESS) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from khuyenhoc_desktop.services.lists import KINDS
-
     parser = VietnameseArgumentParser(
         prog="khuyenhoc",
         description=f"{APP_NAME}: quản lý công tác khuyến học cấp xã. Không có tham số: mở cửa sổ chương trình.",

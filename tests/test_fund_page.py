@@ -329,3 +329,59 @@ def test_a_decision_left_unpaid_is_paid_later_from_the_menu(ctx, qtbot, db):
     assert page.status.text() == f"Đã ghi phiếu {payment.number} theo quyết định chi 12/QĐ-HKH."
     page._fill_pay_menu()
     assert [a.text() for a in page.pay_menu.actions()] == ["Không có quyết định chi nào chờ chi"]
+
+
+def _opened(qtbot, start):
+    seen = []
+    start(seen.append)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10000)
+    qtbot.addWidget(seen[0])
+    return seen[0]
+
+
+def _text(path) -> str:
+    import subprocess
+
+    return " ".join(subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+
+
+def test_papers_from_the_page(ctx, qtbot, db, hamlets, tmp_path):
+    from khuyenhoc_desktop.domain import admin_units
+    from khuyenhoc_desktop.services import profile
+
+    prov = admin_units.provinces()[0]
+    with db.write() as s:
+        profile.save_profile(s, profile.ProfileForm(province_code=prov.code,
+                                                    commune_code=admin_units.communes(prov.code)[0].code,
+                                                    association_name="Hội Khuyến học"))
+        decision = fund.save_payout_decision(s, fund.PayoutDecisionForm(
+            number="12/QĐ-HKH", decided_on=d(15), payout_kind="scholarship", purpose="Học bổng học kỳ I",
+            lines=[fund.PayoutLineForm(person_id=hamlets["pupil"], amount=300_000, minor=True, hamlet_id=hamlets["east"])]))
+    number = receipt(db, 1_250_000, d(5), purpose="Tết")
+    with db.write() as s:
+        fund.pay_decision(s, decision)
+    page = page_for(ctx, qtbot)
+    page.select_number(number)
+    page._fill_papers_menu()
+    labels = [a.text() for a in page.papers_menu.actions() if a.text()]
+    assert labels[0] == f"Phiếu {number}…" and "Sổ chi tiết (Excel)…" in labels
+    first = _opened(qtbot, lambda cb: page.print_voucher(on_open=cb))
+    assert "Một triệu hai trăm năm mươi nghìn đồng" in _text(first.save_to(tmp_path / "p1.pdf"))
+    again = _opened(qtbot, lambda cb: page.print_voucher(on_open=cb))
+    assert "BẢN SAO" in _text(again.save_to(tmp_path / "p2.pdf"))
+    with db.read() as s:
+        summary = fund.payout_decisions(s, d(1), d(31))[0]
+    signing = _opened(qtbot, lambda cb: page.print_payout_list(summary, on_open=cb))
+    assert "Lê Thị Na" in _text(signing.save_to(tmp_path / "ds.pdf"))
+    book = _opened(qtbot, lambda cb: page.print_ledger(on_open=cb))
+    assert "SỔ CHI TIẾT QUỸ KHUYẾN HỌC" in _text(book.save_to(tmp_path / "so.pdf"))
+    notice = _opened(qtbot, lambda cb: page.print_disclosure(on_open=cb, initials=True))
+    public = _text(notice.save_to(tmp_path / "ck.pdf"))
+    assert "L.T.N." in public and "Lê Thị Na" not in public
+    seen = {}
+    when_modal(lambda box: (seen.setdefault("done", box.text()), box.reject()), attempts=500)
+    page.export_ledger(tmp_path / "so.xlsx")
+    qtbot.waitUntil(lambda: "done" in seen, timeout=10000)
+    assert seen["done"].startswith("Đã xuất ") and seen["done"].endswith("vào tệp “so.xlsx”.")
+    assert (tmp_path / "so.xlsx").stat().st_size > 0

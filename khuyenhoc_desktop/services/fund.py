@@ -675,7 +675,7 @@ def donors(session: Session, start, end) -> list[Donor]:
 
 
 @dataclass
-class UnpaidDecision:
+class PayoutSummary:
     id: int
     number: str
     decided_on: dt.date
@@ -683,15 +683,25 @@ class UnpaidDecision:
     purpose: str
     people: int
     total: int
+    paid_by: str | None  # the payment voucher's number; None while unpaid
 
 
-def unpaid_decisions(session: Session) -> list[UnpaidDecision]:
-    """Payout decisions with no payment voucher (or only cancelled ones), oldest first."""
-    paid = select(Voucher.decision_id).where(Voucher.decision_id.is_not(None), Voucher.cancelled_on.is_(None))
+def payout_decisions(session: Session, start=None, end=None) -> list[PayoutSummary]:
+    """Payout decisions (decided in the period when given), oldest first, with their payment."""
+    stmt = select(PayoutDecision).order_by(PayoutDecision.decided_on, PayoutDecision.id)
+    if start is not None:
+        stmt = stmt.where(PayoutDecision.decided_on >= _date(start, "start", "Từ ngày"))
+    if end is not None:
+        stmt = stmt.where(PayoutDecision.decided_on <= _date(end, "end", "Đến ngày"))
     out = []
-    for d in session.scalars(select(PayoutDecision).where(PayoutDecision.id.not_in(paid))
-                             .order_by(PayoutDecision.decided_on, PayoutDecision.id)):
+    for d in session.scalars(stmt):
         people = session.scalar(select(func.count(PayoutLine.id)).where(PayoutLine.decision_id == d.id)) or 0
-        out.append(UnpaidDecision(d.id, d.number, d.decided_on, d.payout_kind, d.purpose, people,
-                                  decision_total(session, d.id)))
+        paid_by = session.scalar(select(Voucher.number).where(Voucher.decision_id == d.id, Voucher.cancelled_on.is_(None)))
+        out.append(PayoutSummary(d.id, d.number, d.decided_on, d.payout_kind, d.purpose, people,
+                                 decision_total(session, d.id), paid_by))
     return out
+
+
+def unpaid_decisions(session: Session) -> list[PayoutSummary]:
+    """Payout decisions with no payment voucher (or only cancelled ones), oldest first."""
+    return [d for d in payout_decisions(session) if d.paid_by is None]

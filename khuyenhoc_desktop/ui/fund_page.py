@@ -39,6 +39,7 @@ from khuyenhoc_desktop.ui.fund_dialogs import (
     offer_payment,
 )
 from khuyenhoc_desktop.ui.fund_summary import FundSummary
+from khuyenhoc_desktop.ui.paper_dialog import open_paper, save_workbook
 from khuyenhoc_desktop.ui.widgets import WARNING_STYLE, setup_row_table
 
 HEADERS = ["Ngày", "Số phiếu thu", "Số phiếu chi", "Diễn giải", "Thu", "Chi", "Tồn"]
@@ -198,6 +199,11 @@ class FundPage(QWidget):
         self.pay_menu = QMenu(self.pay_button)
         self.pay_menu.aboutToShow.connect(self._fill_pay_menu)
         self.pay_button.setMenu(self.pay_menu)
+        self.papers_button = QPushButton("In, xuất giấy tờ")
+        self.papers_button.setToolTip("Phiếu, danh sách ký nhận, sổ chi tiết, thông báo công khai (PDF, Excel)")
+        self.papers_menu = QMenu(self.papers_button)
+        self.papers_menu.aboutToShow.connect(self._fill_papers_menu)
+        self.papers_button.setMenu(self.papers_menu)
         self.lock_button = QPushButton("Khóa sổ…")
         self.lock_button.setToolTip("Chốt sổ đến một ngày khi báo cáo của kỳ đã xong")
         self.lock_button.clicked.connect(self.lock_books)
@@ -208,6 +214,7 @@ class FundPage(QWidget):
         actions.addWidget(self.decision_button)
         actions.addWidget(self.pay_button)
         actions.addSpacing(12)
+        actions.addWidget(self.papers_button)
         actions.addWidget(self.lock_button)
         actions.addStretch()
         # Only while the page has the focus: the main window's own Ctrl+N / Ctrl+F serve the lists.
@@ -438,11 +445,103 @@ class FundPage(QWidget):
                      f"{format_count(u.people)} người, {format_money(u.total)}")
             self.pay_menu.addAction(label, lambda u=u: self.pay_decision(u))
 
-    def pay_decision(self, unpaid: fund.UnpaidDecision) -> None:
+    def pay_decision(self, unpaid: fund.PayoutSummary) -> None:
         paid = offer_payment(self, self.ctx, unpaid.id, unpaid.number, unpaid.people, unpaid.total, today())
         if paid:
             self._tell(f"Đã ghi phiếu {paid} theo quyết định chi {unpaid.number}.")
             self._show_voucher(paid)
+
+    # ---- papers
+    def _fill_papers_menu(self) -> None:
+        menu = self.papers_menu
+        menu.clear()
+        line = self.selected_line()
+        voucher = menu.addAction(f"Phiếu {line.number}…" if line else "Phiếu đang chọn…", self.print_voucher)
+        voucher.setEnabled(line is not None)
+        lists = menu.addMenu("Danh sách ký nhận theo quyết định chi")
+        start, end = self.period()
+        with self.ctx.db.read() as session:
+            decisions = fund.payout_decisions(session, start, end)
+        for d in decisions:
+            lists.addAction(f"{d.number} ngày {format_date(d.decided_on)}: {d.purpose or fund.PAYOUT_KINDS[d.payout_kind]}",
+                            lambda d=d: self.print_payout_list(d))
+        lists.setEnabled(bool(decisions))
+        menu.addSeparator()
+        menu.addAction("Sổ chi tiết (PDF)…", self.print_ledger)
+        menu.addAction("Sổ chi tiết (Excel)…", lambda: self.export_ledger())
+        menu.addSeparator()
+        menu.addAction("Thông báo công khai (PDF)…", self.print_disclosure)
+        menu.addAction("Thông báo công khai (Excel)…", lambda: self.export_disclosure())
+
+    def _period_name(self) -> str:
+        start, end = self.period()
+        if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+            return f"nam-{start.year}"
+        return f"{start:%d-%m-%Y}-den-{end:%d-%m-%Y}"
+
+    def print_voucher(self, on_open=None) -> None:
+        from khuyenhoc_desktop.services import fund_documents
+
+        line = self.selected_line()
+        if line is None:
+            return
+        open_paper(self, self.ctx, f"Phiếu {line.number}", f"phieu-{line.number}.pdf",
+                   lambda session, path: fund_documents.print_voucher(session, line.number, path)[0], on_open,
+                   write=True)
+
+    def print_payout_list(self, decision: fund.PayoutSummary, on_open=None) -> None:
+        from khuyenhoc_desktop.services import fund_documents
+
+        name = f"danh-sach-ky-nhan-{decision.number.split('/')[0]}-{decision.decided_on.year}.pdf"
+        open_paper(self, self.ctx, f"Danh sách ký nhận theo quyết định {decision.number}", name,
+                   lambda session, path: fund_documents.print_payout_list(session, decision.id, path), on_open)
+
+    def print_ledger(self, on_open=None) -> None:
+        from khuyenhoc_desktop.services import fund_documents
+
+        start, end = self.period()
+        open_paper(self, self.ctx, "Sổ chi tiết quỹ khuyến học", f"so-chi-tiet-quy-{self._period_name()}.pdf",
+                   lambda session, path: fund_documents.print_ledger(session, start, end, path, overwrite=True), on_open)
+
+    def export_ledger(self, path=None) -> None:
+        from khuyenhoc_desktop.services import fund_documents
+
+        start, end = self.period()
+        save_workbook(self, self.ctx, "Sổ chi tiết quỹ khuyến học", f"so-chi-tiet-quy-{self._period_name()}.xlsx",
+                      lambda session, out: fund_documents.print_ledger(session, start, end, out, overwrite=True), path)
+
+    def _ask_initials(self) -> bool | None:
+        """Whether the notice shows minors by their initials (the default), None if cancelled."""
+        box = QMessageBox(QMessageBox.Question, "Thông báo công khai",
+                          "Người nhận dưới 18 tuổi ghi thế nào trên thông báo niêm yết?", parent=self)
+        initials = box.addButton("Chỉ ghi chữ cái đầu (N.V.A.)", QMessageBox.AcceptRole)
+        full = box.addButton("Ghi đủ họ tên", QMessageBox.AcceptRole)
+        box.addButton("Hủy", QMessageBox.RejectRole)
+        box.setDefaultButton(initials)
+        box.exec()
+        return {initials: True, full: False}.get(box.clickedButton())
+
+    def print_disclosure(self, on_open=None, initials: bool | None = None) -> None:
+        from khuyenhoc_desktop.services import fund_documents
+
+        initials = self._ask_initials() if initials is None else initials
+        if initials is None:
+            return
+        start, end = self.period()
+        open_paper(self, self.ctx, "Thông báo công khai thu, chi quỹ", f"cong-khai-quy-{self._period_name()}.pdf",
+                   lambda session, path: fund_documents.print_disclosure(
+                       session, start, end, path, initials_only_for_minors=initials, overwrite=True), on_open)
+
+    def export_disclosure(self, path=None, initials: bool | None = None) -> None:
+        from khuyenhoc_desktop.services import fund_documents
+
+        initials = self._ask_initials() if initials is None else initials
+        if initials is None:
+            return
+        start, end = self.period()
+        save_workbook(self, self.ctx, "Thông báo công khai thu, chi quỹ", f"cong-khai-quy-{self._period_name()}.xlsx",
+                      lambda session, out: fund_documents.print_disclosure(
+                          session, start, end, out, initials_only_for_minors=initials, overwrite=True), path)
 
     def lock_books(self) -> None:
         dialog = LockDialog(self.ctx, self)

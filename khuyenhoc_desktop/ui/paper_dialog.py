@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 
 from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.ui import pdf_view
+from khuyenhoc_desktop.services.exporting import ExportResult
+from khuyenhoc_desktop.ui import export_action
 from khuyenhoc_desktop.ui.export_action import LAST_FOLDER_KEY, confirm_replace, start_folder
 from khuyenhoc_desktop.ui.ops import run_with_progress
 
@@ -90,16 +92,17 @@ class PaperDialog(QDialog):
 
 
 def open_paper(parent: QWidget, ctx, title: str, file_name: str, render: Render,
-               on_open: Callable[[PaperDialog], None] | None = None) -> None:
+               on_open: Callable[[PaperDialog], None] | None = None, *, write: bool = False) -> None:
     """Write the paper in the background, then show it; errors come back as Vietnamese messages.
-    `on_open` (for tests) gets the dialog instead of it being run modally."""
+    `on_open` (for tests) gets the dialog instead of it being run modally; `write` when making
+    the paper records something (a voucher's print count)."""
     folder = tempfile.TemporaryDirectory(prefix="khuyenhoc-")
     path = Path(folder.name) / file_name
     db = ctx.db
 
     def work(progress, _cancelled):
         progress(0, 0, f"Đang soạn {title.lower()}…")
-        with db.read() as session:
+        with db.write() if write else db.read() as session:
             return render(session, path)
 
     def done(pages: int) -> None:
@@ -111,3 +114,28 @@ def open_paper(parent: QWidget, ctx, title: str, file_name: str, render: Render,
             dialog.exec()
 
     run_with_progress(parent, title, work, done)
+
+
+def save_workbook(parent: QWidget, ctx, title: str, file_name: str, write: Render,
+                  path: Path | None = None) -> None:
+    """Ask where (unless `path` is given), write the workbook in the background, then say where
+    it went with "Mở thư mục"; `write(session, path)` returns the number of rows."""
+    if path is None:
+        suggested = start_folder(ctx.settings) / file_name
+        name, _selected = QFileDialog.getSaveFileName(parent, title, str(suggested), export_action.FILE_FILTER)
+        if not name:
+            return
+        path = Path(name)
+        if path.suffix.lower() != ".xlsx":
+            path = path.with_name(path.name + ".xlsx")
+            if path.exists() and not confirm_replace(parent, path):
+                return
+        ctx.settings.setValue(LAST_FOLDER_KEY, str(path.parent))
+    db = ctx.db
+
+    def work(progress, _cancelled):
+        progress(0, 0, f"Đang ghi {title.lower()}…")
+        with db.read() as session:
+            return write(session, path)
+
+    run_with_progress(parent, title, work, lambda rows: export_action.show_done(parent, ExportResult(path, rows)))
