@@ -68,6 +68,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
     a.add_argument("--full-names", action="store_true", help="ghi đủ họ tên cả người nhận dưới 18 tuổi "
                                                               "(mặc định chỉ ghi chữ cái đầu)")
     a.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
+    a = actions.add_parser("statement", help="bảng kê các khoản ủng hộ của một người, đơn vị trong một kỳ")
+    a.add_argument("--donor", required=True, metavar="TÊN", help="tên như trên phiếu thu (không cần dấu)")
+    a.add_argument("--from", dest="start", required=True, metavar="dd/mm/yyyy")
+    a.add_argument("--to", dest="end", required=True, metavar="dd/mm/yyyy")
+    a.add_argument("--out", metavar="TỆP", help="ghi ra tệp .pdf hoặc .xlsx (không có: in ra màn hình)")
+    a.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
     a = actions.add_parser("payout-list", help="danh sách ký nhận của một quyết định chi (PDF)")
     a.add_argument("decision", metavar="SỐ_QĐ", help="số quyết định chi, ví dụ 12/QĐ-HKH")
     a.add_argument("--year", type=int, help="năm của quyết định (mặc định năm mới nhất có số này)")
@@ -89,7 +95,8 @@ def _out(text: str) -> None:
 
 def run(args) -> int:
     return {"receipt": _record, "payment": _record, "cancel": _cancel, "ledger": _ledger, "lock": _lock,
-            "voucher": _voucher, "disclosure": _disclosure, "payout-list": _payout_list}[args.fund_command](args)
+            "voucher": _voucher, "disclosure": _disclosure, "payout-list": _payout_list,
+            "statement": _statement}[args.fund_command](args)
 
 
 def _voucher_form(session, args):
@@ -273,4 +280,34 @@ def _payout_list(args) -> int:
         number = decision.number
     _report(args, {"decision": number, "out": args.out, "pages": pages},
             f"Đã in danh sách ký nhận theo quyết định {number} vào {args.out} ({pages} trang).")
+    return EXIT_OK
+
+
+def _statement(args) -> int:
+    from khuyenhoc_desktop.cli import EXIT_OK, open_db
+    from khuyenhoc_desktop.domain.dates import format_date
+    from khuyenhoc_desktop.domain.money import format_money
+    from khuyenhoc_desktop.errors import UserError
+    from khuyenhoc_desktop.services import fund, fund_documents
+
+    if args.out:
+        _refuse_existing(args)
+        with open_db(getattr(args, "db", None)) as db, db.read() as session:
+            count = fund_documents.print_statement(session, args.start, args.end, args.out, name=args.donor,
+                                                   overwrite=args.force)
+        _report(args, {"out": args.out, "count": count}, f"Đã ghi bảng kê ủng hộ của {args.donor} vào {args.out}.")
+        return EXIT_OK
+    with open_db(getattr(args, "db", None)) as db, db.read() as session:
+        receipts = [(v.number, format_date(v.voucher_date), v.purpose, v.amount)
+                    for v in fund.donor_statement(session, args.start, args.end, name=args.donor)]
+    if not receipts:
+        raise UserError(f"'{args.donor}' không có khoản ủng hộ nào từ {args.start} đến {args.end}.")
+    total = sum(r[3] for r in receipts)
+    if args.format == "json":
+        _out(json.dumps({"donor": args.donor, "total": total, "receipts": [
+            {"number": n, "date": d, "purpose": p, "amount": a} for n, d, p, a in receipts]}, ensure_ascii=False))
+        return EXIT_OK
+    for number, day, purpose, amount in receipts:
+        _out(f"{day}  {number}  {format_money(amount):>14}  {purpose}")
+    _out(f"Cộng: {format_money(total)} ({len(receipts)} lần)")
     return EXIT_OK

@@ -383,6 +383,15 @@ def test_cli_papers_of_the_fund(tmp_path, capsys):
     assert _cli(capsys, path, "ledger", "--year", str(Y), "--out", str(tmp_path / "so.pdf"))[0] == 0
     code, out, _ = _cli(capsys, path, "payout-list", "10/QĐ-HKH", "--out", str(tmp_path / "ds.pdf"))
     assert code == 0 and "10/QĐ-HKH" in out
+    code, out, _ = _cli(capsys, path, "statement", "--donor", "nguyen van an", "--from", f"01/01/{Y}",
+                        "--to", f"31/12/{Y}", "--format", "json")
+    assert code == 0 and json.loads(out)["total"] == 900_000
+    assert _cli(capsys, path, "statement", "--donor", "Nguyễn Văn An", "--from", f"01/01/{Y}", "--to", f"31/12/{Y}",
+                "--out", str(tmp_path / "bk.xlsx"))[0] == 0
+    from openpyxl import load_workbook
+
+    values = [c.value for row in load_workbook(tmp_path / "bk.xlsx").worksheets[0].iter_rows() for c in row]
+    assert f"PT-{Y}-0001" in values and 900_000 in values
     for argv, message in ((("voucher", "PT-1990-0001", "--out", str(tmp_path / "x.pdf")), "Không có phiếu số"),
                           (("voucher", f"PT-{Y}-0001", "--out", str(tmp_path / "p.pdf")), "đã có"),
                           (("disclosure", "--from", "01/01/2025", "--to", "31/01/2025", "--out", str(tmp_path / "c.txt")),

@@ -280,7 +280,7 @@ def test_lock_then_a_receipt_inside_it_is_refused(ctx, qtbot, db):
     assert count_vouchers(db) == 1
 
 
-def test_summaries_tab(ctx, qtbot, db, hamlets):
+def test_summaries_tab(ctx, qtbot, db, hamlets, tmp_path):
     receipt(db, 2_000_000, d(5), purpose="Tết", hamlet_id=hamlets["east"])
     receipt(db, 5_000_000, d(6), purpose="Ngày Khuyến học 2/10", party_name="Công ty May Hòa Bình")
     receipt(db, 100_000, d(7), purpose="Tết", method="bank")
@@ -304,6 +304,21 @@ def test_summaries_tab(ctx, qtbot, db, hamlets):
     summary.show_donor()
     assert rows(summary.donor_rows) == [(dmy(6), f"PT-{Y}-0002", "Ngày Khuyến học 2/10", "5.000.000 đ")]
     assert summary.donor_total.text() == f"1 phiếu thu, cộng 5.000.000 đ (từ {dmy(1)} đến {dmy(31, 12)})."
+    assert summary.statement_pdf.isEnabled()
+    with db.write() as s:
+        from khuyenhoc_desktop.domain import admin_units
+        from khuyenhoc_desktop.services import profile
+
+        prov = admin_units.provinces()[0]
+        profile.save_profile(s, profile.ProfileForm(province_code=prov.code,
+                                                    commune_code=admin_units.communes(prov.code)[0].code,
+                                                    association_name="Hội Khuyến học"))
+    statement = _opened(qtbot, lambda cb: summary.print_statement(on_open=cb))
+    text = _text(statement.save_to(tmp_path / "bk.pdf"))
+    assert "BẢNG KÊ ỦNG HỘ QUỸ KHUYẾN HỌC" in text and "Công ty May Hòa Bình" in text and "Năm triệu đồng" in text
+    summary.donor.name.setText("Ai Đó")
+    summary.show_donor()
+    assert not summary.statement_pdf.isEnabled()
 
     page.set_period(d(6), d(6))
     assert rows(summary.by_purpose) == [("Ngày Khuyến học 2/10", "5.000.000 đ", "0 đ")]

@@ -423,6 +423,65 @@ def render_ledger(doc: LedgerDoc, issuer: Issuer, out_path: Path | str) -> int:
     return _write(out_path, f"Sổ chi tiết quỹ khuyến học {period}", issuer, story, pagesize=landscape(A4))
 
 
+@dataclass
+class StatementLine:
+    day: dt.date
+    number: str
+    purpose: str
+    amount: int
+    in_kind: str = ""
+
+
+@dataclass
+class StatementDoc:
+    """What one donor gave in a period (the thank-you letter's attachment, or an answer to "how
+    much did our clan give this year?")."""
+
+    donor: str
+    address: str
+    start: dt.date
+    end: dt.date
+    lines: list[StatementLine]
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+
+def render_statement(doc: StatementDoc, issuer: Issuer, out_path: Path | str) -> int:
+    """"BẢNG KÊ ỦNG HỘ QUỸ KHUYẾN HỌC" of one donor: each receipt, the total in figures and words."""
+    s = _styles()
+    period = period_text(doc.start, doc.end)
+    rows = [[str(n), format_date(line.day), line.number, line.purpose + (f" (hiện vật: {line.in_kind})" if line.in_kind
+                                                                         else ""), figure(line.amount)]
+            for n, line in enumerate(doc.lines, 1)]
+    rows.append(["", "", "", "Cộng", figure(doc.total)])
+
+    def story(paper: pdf.DecreePaper) -> list[Flowable]:
+        width = paper.text_width
+        flow: list[Flowable] = [
+            _Heading(issuer, None, pdf.place_date(issuer.place, issuer.date)),
+            Spacer(1, 6 * MM),
+            _para("BẢNG KÊ ỦNG HỘ QUỸ KHUYẾN HỌC", s.title),
+            _para(f"({period})", s.attached),
+            _rule(30 * MM),
+            _labelled("Người, đơn vị ủng hộ: ", doc.donor),
+        ]
+        if doc.address:
+            flow.append(_labelled("Địa chỉ: ", doc.address))
+        flow += [Spacer(1, 3 * MM),
+                 pdf.ruled_table(["STT", "Ngày", "Số phiếu thu", "Nội dung", "Số tiền (đồng)"], rows,
+                                 [12, 24, 30, 69, 30], "CCCLR", width, size=11, bold_rows=[len(rows)])]
+        if doc.total:
+            flow.append(_para(f"(Bằng chữ: {amount_in_words(doc.total)})", _indented()))
+        flow += [Spacer(1, 5 * MM), KeepTogether([pdf.side_by_side([
+            Spacer(1, 1), _Signature(issuer.signer_title, issuer.signer_name, issuer.signer_on_behalf)],
+            width, [0.5, 0.5])])]
+        return flow
+
+    return _write(out_path, f"Bảng kê ủng hộ quỹ khuyến học {period}", issuer, story)
+
+
 _ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from khuyenhoc_desktop.documents import xlsx
 from khuyenhoc_desktop.documents.fund_papers import (
-    DisclosureDoc, LedgerDoc, TotalRow, award_matrix, beneficiary_name, donor_name, period_text,
+    DisclosureDoc, LedgerDoc, StatementDoc, TotalRow, award_matrix, beneficiary_name, donor_name, period_text,
 )
 from khuyenhoc_desktop.documents.xlsx import COUNT, DATE, MONEY, TEXT, SheetColumn, TitleBlock
 from khuyenhoc_desktop.domain.dates import format_date, today
@@ -126,3 +126,18 @@ def write_disclosure_xlsx(doc: DisclosureDoc, organisation: str, place: str, out
             + [[None, "Cộng", None, None, sum(b.amount for b in doc.beneficiaries)]])
         workbook.save(temp)
     return donors
+
+
+def write_statement_xlsx(doc: StatementDoc, organisation: str, place: str, out_path: Path | str, *,
+                         overwrite: bool = False, exported_on: dt.date | None = None) -> int:
+    """One donor's receipts in the period; returns the number of receipts."""
+    workbook = xlsx.new_workbook("Bảng kê ủng hộ quỹ khuyến học")
+    block = _block(organisation, place, f"Bảng kê ủng hộ của {doc.donor}", period_text(doc.start, doc.end), exported_on)
+    with xlsx.replacing(Path(out_path), overwrite=overwrite) as temp:
+        _sheet(workbook, "Bảng kê", [
+            _C("STT", COUNT), _C("Ngày", DATE), _C("Số phiếu thu"), _C("Nội dung", TEXT, 40), _C("Hiện vật", TEXT, 20),
+            _C("Số tiền, giá trị", MONEY),
+        ], block, [[n, ln.day, ln.number, ln.purpose or None, ln.in_kind or None, ln.amount]
+                   for n, ln in enumerate(doc.lines, 1)] + [[None, None, None, "Cộng", None, doc.total]])
+        workbook.save(temp)
+    return len(doc.lines)

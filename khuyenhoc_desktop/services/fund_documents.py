@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from khuyenhoc_desktop.documents import fund_papers as papers
-from khuyenhoc_desktop.documents.fund_xlsx import write_disclosure_xlsx, write_ledger_xlsx
+from khuyenhoc_desktop.documents.fund_xlsx import write_disclosure_xlsx, write_ledger_xlsx, write_statement_xlsx
 from khuyenhoc_desktop.documents.xlsx import check_target
 from khuyenhoc_desktop.errors import NotFoundError, UserError
 from khuyenhoc_desktop.services import fund
@@ -152,3 +152,22 @@ def print_disclosure(session: Session, start, end, out_path: Path | str, *, init
         return write_disclosure_xlsx(doc, issuer.issuing_body, issuer.place, out_path, overwrite=overwrite)
     check_target(Path(out_path), overwrite=overwrite, suffix=".pdf")
     return papers.render_disclosure(doc, issuer, out_path)
+
+
+def print_statement(session: Session, start, end, out_path: Path | str, *, party_kind: str | None = None,
+                    party_id: int | None = None, name: str | None = None, overwrite: bool = False) -> int:
+    """One donor's receipts in the period: PDF (pages) or Excel (receipts), by the file's suffix."""
+    suffix = _suffix(out_path, (".pdf", ".xlsx"))
+    receipts = fund.donor_statement(session, start, end, party_kind=party_kind, party_id=party_id, name=name)
+    if not receipts:
+        raise UserError("Người, đơn vị này không có khoản ủng hộ nào trong kỳ đã chọn.")
+    book = fund.ledger(session, start, end)
+    first = receipts[0]
+    doc = papers.StatementDoc(first.party_name, first.party_address, book.start, book.end,
+                              [papers.StatementLine(v.voucher_date, v.number, v.purpose, v.amount, v.in_kind)
+                               for v in receipts])
+    issuer = commune_issuer(session)
+    if suffix == ".xlsx":
+        return write_statement_xlsx(doc, issuer.issuing_body, issuer.place, out_path, overwrite=overwrite)
+    check_target(Path(out_path), overwrite=overwrite, suffix=".pdf")
+    return papers.render_statement(doc, issuer, out_path)

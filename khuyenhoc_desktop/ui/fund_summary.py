@@ -92,9 +92,16 @@ class FundSummary(QWidget):
         self.donor.name.returnPressed.connect(self.show_donor)
         show = QPushButton("Xem")
         show.clicked.connect(self.show_donor)
+        self.statement_pdf = QPushButton("In…")
+        self.statement_pdf.setToolTip("Bảng kê ủng hộ của người này trong kỳ (PDF, in)")
+        self.statement_pdf.clicked.connect(lambda: self.print_statement())
+        self.statement_xlsx = QPushButton("Xuất Excel…")
+        self.statement_xlsx.clicked.connect(lambda: self.export_statement())
         chooser = QHBoxLayout()
         chooser.addWidget(self.donor, 1)
         chooser.addWidget(show)
+        chooser.addWidget(self.statement_pdf)
+        chooser.addWidget(self.statement_xlsx)
         chooser_box = QWidget()
         chooser_box.setLayout(chooser)
         chooser.setContentsMargins(0, 0, 0, 0)
@@ -141,23 +148,53 @@ class FundSummary(QWidget):
         self.awards.set_rows(rows)
         self.show_donor()
 
-    def show_donor(self) -> None:
-        if self.start is None:
-            return
+    def _chosen(self) -> dict | None:
+        """The donor as `fund.donor_statement` keywords, or None when nobody is chosen."""
         values = self.donor.values()
         kind, party_id, name = values["party_kind"], values["party_id"], values["party_name"].strip()
         if (kind == "free" and not name) or (kind != "free" and party_id is None):
+            return None
+        return {"name": name} if kind == "free" else {"party_kind": kind, "party_id": party_id}
+
+    def _statement(self, suffix: str):
+        from khuyenhoc_desktop.services import fund_documents
+
+        chosen, start, end = self._chosen(), self.start, self.end
+        name = f"bang-ke-ung-ho-{start:%d-%m-%Y}-den-{end:%d-%m-%Y}{suffix}"
+        return chosen, name, lambda session, out: fund_documents.print_statement(session, start, end, out,
+                                                                                overwrite=True, **chosen)
+
+    def print_statement(self, on_open=None) -> None:
+        from khuyenhoc_desktop.ui.paper_dialog import open_paper
+
+        chosen, name, render = self._statement(".pdf")
+        if chosen is not None:
+            open_paper(self, self.ctx, "Bảng kê ủng hộ quỹ khuyến học", name, render, on_open)
+
+    def export_statement(self, path=None) -> None:
+        from khuyenhoc_desktop.ui.paper_dialog import save_workbook
+
+        chosen, name, write = self._statement(".xlsx")
+        if chosen is not None:
+            save_workbook(self, self.ctx, "Bảng kê ủng hộ quỹ khuyến học", name, write, path)
+
+    def show_donor(self) -> None:
+        if self.start is None:
+            return
+        chosen = self._chosen()
+        if chosen is None:
+            self.statement_pdf.setEnabled(False)
+            self.statement_xlsx.setEnabled(False)
             self.donor_rows.set_rows([])
             self.donor_total.setText("Chọn người nộp (gõ tên) để xem các khoản đã nộp trong kỳ.")
             return
         with self.ctx.db.read() as session:
-            if kind == "free":
-                found = fund.donor_statement(session, self.start, self.end, name=name)
-            else:
-                found = fund.donor_statement(session, self.start, self.end, party_kind=kind, party_id=party_id)
+            found = fund.donor_statement(session, self.start, self.end, **chosen)
             rows = [(v.id, format_date(v.voucher_date), v.number, v.purpose, format_money(v.amount)) for v in found]
             total = sum(v.amount for v in found)
         self.donor_rows.set_rows(rows)
+        self.statement_pdf.setEnabled(bool(rows))
+        self.statement_xlsx.setEnabled(bool(rows))
         period = f"từ {format_date(self.start)} đến {format_date(self.end)}"
         self.donor_total.setText(f"{format_count(len(rows))} phiếu thu, cộng {format_money(total)} ({period})."
                                  if rows else f"Không có phiếu thu nào của người này {period}.")
