@@ -261,6 +261,7 @@ def test_branches_page(window, qtbot, db):
         picker = dialog.widgets["organisation_id"]
         picker.setText("dong son")
         picker.textEdited.emit("dong son")
+        picker._timer.stop()  # search now instead of after the typing pause
         picker._timer.timeout.emit()
         assert picker._model.stringList() == ["Trường Tiểu học Đông Sơn"]
         picker.completer().activated.emit("Trường Tiểu học Đông Sơn")

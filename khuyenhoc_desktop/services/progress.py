@@ -50,7 +50,7 @@ class ProgressLine:
         return self.total > 0 and self.share + 1e-9 >= self.target
 
 
-def _recognised(title_code: str, kind: str, year: int):
+def recognised_ids(title_code: str, kind: str, year: int):
     return (select(Registration.entity_id).join(DecisionEntry, DecisionEntry.registration_id == Registration.id)
             .where(Registration.year == year, Registration.title_code == title_code, Registration.entity_kind == kind,
                    DecisionEntry.decision_id.in_(_effective_decisions())))
@@ -70,9 +70,9 @@ def progress(session: Session, year: int) -> tuple[list[ProgressLine], dict[str,
     commune: dict[str, tuple[int, int]] = {}
 
     per_hamlet["GĐHT"] = _grouped(session, Household.hamlet_id, Household,
-                                  Household.id.in_(_recognised("GĐHT", "household", year)))
+                                  Household.id.in_(recognised_ids("GĐHT", "household", year)))
     per_hamlet["ĐVHT"] = _grouped(session, Organisation.hamlet_id, Organisation,
-                                  Organisation.id.in_(_recognised("ĐVHT", "organisation", year)))
+                                  Organisation.id.in_(recognised_ids("ĐVHT", "organisation", year)))
     young, old = year - WORKING_AGE[1], year - WORKING_AGE[0]
     adults = Person.birth_year.between(young, old)
     passed = select(CitizenResult.person_id).where(CitizenResult.year == year, CitizenResult.passed)
@@ -80,7 +80,7 @@ def progress(session: Session, year: int) -> tuple[list[ProgressLine], dict[str,
                      .where(adults).group_by(Household.hamlet_id))
     per_hamlet["CDHT"] = (dict(session.execute(person_hamlet.where(Person.id.in_(passed))).all()),
                           dict(session.execute(person_hamlet).all()))
-    clan_done = _recognised("DHHT", "clan", year)
+    clan_done = recognised_ids("DHHT", "clan", year)
     per_hamlet["DHHT"] = (
         dict(session.execute(select(clan_hamlet.c.hamlet_id, func.count()).where(clan_hamlet.c.clan_id.in_(clan_done))
                              .group_by(clan_hamlet.c.hamlet_id)).all()),
@@ -92,10 +92,10 @@ def progress(session: Session, year: int) -> tuple[list[ProgressLine], dict[str,
     commune["DHHT"] = (session.scalar(select(func.count(Clan.id)).where(Clan.id.in_(clan_done))) or 0,
                        session.scalar(select(func.count(Clan.id))) or 0)
     commune["ĐVHT"] = (session.scalar(select(func.count(Organisation.id)).where(
-        Organisation.id.in_(_recognised("ĐVHT", "organisation", year)))) or 0,
+        Organisation.id.in_(recognised_ids("ĐVHT", "organisation", year)))) or 0,
         session.scalar(select(func.count(Organisation.id))) or 0)
     commune["CĐHT thôn"] = (session.scalar(select(func.count(Hamlet.id)).where(
-        Hamlet.id.in_(_recognised("CĐHT thôn", "hamlet", year)))) or 0, len(hamlets))
+        Hamlet.id.in_(recognised_ids("CĐHT thôn", "hamlet", year)))) or 0, len(hamlets))
 
     lines = [ProgressLine(code, names[code], "Toàn xã", None, *commune[code], TARGETS[code]) for code in TARGETS]
     by_hamlet: dict[str, list[ProgressLine]] = {}

@@ -455,3 +455,28 @@ class FundLock(Record, Base):
     locked_until: Mapped[dt.date] = mapped_column(Date, nullable=False)
     locked_by: Mapped[str] = mapped_column(String(120), default="", nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+# ---------------------------------------------------------------- reports upward (issue 6)
+
+
+class Report(Record, Base):
+    """A half-year or annual report: a numbered snapshot. While a draft its figures are computed
+    afresh; finalising freezes them (and the annex layout) so the papers can be made again
+    byte for byte."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("year", "number"),)
+    number: Mapped[str] = mapped_column(String(40), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)  # half_year | annual
+    period_start: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    report_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    addressed_to: Mapped[str] = mapped_column(String(300), default="", nullable=False)
+    recipients: Mapped[str] = mapped_column(Text, default="[]", nullable=False)  # JSON list
+    narrative: Mapped[str] = mapped_column(Text, default="[]", nullable=False)  # JSON [[heading, text], …]
+    layout: Mapped[str] = mapped_column(Text, default="", nullable=False)  # JSON, frozen when finalised
+    figures: Mapped[str] = mapped_column(Text, default="", nullable=False)  # JSON, frozen when finalised
+    finalised: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    finalised_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

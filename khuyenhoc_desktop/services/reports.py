@@ -1,0 +1,366 @@
+"""Reports upward (báo cáo sơ kết 6 tháng, tổng kết năm): the statistics annex computed from the
+registry, the learning titles and the fund, per hamlet and for the commune, and the report as a
+numbered snapshot that finalising freezes.
+
+Every indicator is a whole number (a count, or đồng); percentages are never stored but
+recomputed from their numerator and denominator, so the receiving side can add reports up.
+Titles are yearly: a half-year report shows the year's registrations and recognitions so far.
+The fund counts what happened inside the period. The previous period is the same kind of
+report one year earlier (annual 2025 ↔ annual 2024; first half 2026 ↔ first half 2025), so the
+two are comparable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from khuyenhoc_desktop.domain import report_forms
+from khuyenhoc_desktop.domain.dates import format_date, parse_date, today, utcnow
+from khuyenhoc_desktop.domain.money import format_count, format_money
+from khuyenhoc_desktop.domain.report_forms import AnnexLayout, percent_text
+from khuyenhoc_desktop.domain.text import nfc
+from khuyenhoc_desktop.errors import NotFoundError, UserError, ValidationError
+from khuyenhoc_desktop.services import fund
+from khuyenhoc_desktop.services.progress import WORKING_AGE, recognised_ids
+from khuyenhoc_desktop.storage.models import (
+    Branch,
+    CitizenResult,
+    Clan,
+    FundLock,
+    Hamlet,
+    Household,
+    Member,
+    Organisation,
+    PayoutLine,
+    Person,
+    Registration,
+    Report,
+    Voucher,
+    clan_hamlet,
+)
+
+KINDS = {"half_year": "Sơ kết 6 tháng đầu năm", "annual": "Tổng kết năm"}
+INDICATORS = (
+    "households", "gdht_registered", "gdht_recognised", "clans", "dhht_registered", "dhht_recognised",
+    "hamlets", "cdht_recognised", "units", "dvht_registered", "dvht_recognised", "adults", "cdht_citizens",
+    "population", "members", "branches", "fund_received", "scholarship_count", "scholarship_amount",
+    "award_pupils", "award_teachers", "award_amount", "support_amount", "fund_balance",
+)
+_NUMBER = re.compile(r"^\s*(\d+)\s*/\s*(.+?)\s*$")
+
+
+def period_of(kind: str, year: int) -> tuple[dt.date, dt.date]:
+    if kind not in KINDS:
+        raise ValidationError({"kind": "Loại báo cáo chỉ có sơ kết 6 tháng (half-year) hoặc tổng kết năm (annual)."})
+    return dt.date(year, 1, 1), dt.date(year, 6, 30) if kind == "half_year" else dt.date(year, 12, 31)
+
+
+# ---------------------------------------------------------------- the figures
+@dataclass
+class Figures:
+    """Indicator values for the commune and each hamlet (in the hamlets' list order)."""
+
+    commune: dict[str, int]
+    hamlets: list[tuple[str, dict[str, int]]]
+    previous: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> str:
+        return json.dumps({"commune": self.commune, "hamlets": self.hamlets, "previous": self.previous},
+                          ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Figures:
+        data = json.loads(text)
+        return cls(data["commune"], [tuple(h) for h in data["hamlets"]], data.get("previous", {}))
+
+
+def _by_hamlet(session: Session, stmt) -> dict[int, int]:
+    return {k: v for k, v in session.execute(stmt).all() if k is not None}
+
+
+def compute(session: Session, year: int, start: dt.date, end: dt.date) -> tuple[dict[str, int], dict[int, dict[str, int]]]:
+    """(commune totals, {hamlet id: values}) of every indicator."""
+    per: dict[str, dict[int, int]] = {}
+    commune: dict[str, int] = {}
+
+    def registered(code: str, kind: str):
+        return select(Registration.entity_id).where(Registration.year == year, Registration.title_code == code,
+                                                    Registration.entity_kind == kind)
+
+    def households_where(condition):
+        return select(Household.hamlet_id, func.count(Household.id)).where(condition).group_by(Household.hamlet_id)
+
+    per["households"] = _by_hamlet(session, households_where(Household.id.is_not(None)))
+    per["gdht_registered"] = _by_hamlet(session, households_where(Household.id.in_(registered("GĐHT", "household"))))
+    per["gdht_recognised"] = _by_hamlet(session, households_where(
+        Household.id.in_(recognised_ids("GĐHT", "household", year))))
+
+    def clans_where(condition):
+        return (select(clan_hamlet.c.hamlet_id, func.count()).where(condition).group_by(clan_hamlet.c.hamlet_id))
+
+    per["clans"] = _by_hamlet(session, clans_where(clan_hamlet.c.clan_id.is_not(None)))
+    per["dhht_registered"] = _by_hamlet(session, clans_where(clan_hamlet.c.clan_id.in_(registered("DHHT", "clan"))))
+    per["dhht_recognised"] = _by_hamlet(session, clans_where(clan_hamlet.c.clan_id.in_(recognised_ids("DHHT", "clan", year))))
+    hamlet_ids = list(session.scalars(select(Hamlet.id)))
+    per["hamlets"] = dict.fromkeys(hamlet_ids, 1)
+    recognised_hamlets = set(session.scalars(recognised_ids("CĐHT thôn", "hamlet", year)))
+    per["cdht_recognised"] = {h: 1 for h in hamlet_ids if h in recognised_hamlets}
+
+    def units_where(condition):
+        return select(Organisation.hamlet_id, func.count(Organisation.id)).where(condition).group_by(Organisation.hamlet_id)
+
+    per["units"] = _by_hamlet(session, units_where(Organisation.id.is_not(None)))
+    per["dvht_registered"] = _by_hamlet(session, units_where(Organisation.id.in_(registered("ĐVHT", "organisation"))))
+    per["dvht_recognised"] = _by_hamlet(session, units_where(
+        Organisation.id.in_(recognised_ids("ĐVHT", "organisation", year))))
+
+    def persons_where(*conditions):
+        return (select(Household.hamlet_id, func.count(Person.id)).join(Household, Household.id == Person.household_id)
+                .where(*conditions).group_by(Household.hamlet_id))
+
+    adults = Person.birth_year.between(year - WORKING_AGE[1], year - WORKING_AGE[0])
+    passed = select(CitizenResult.person_id).where(CitizenResult.year == year, CitizenResult.passed)
+    per["adults"] = _by_hamlet(session, persons_where(adults))
+    per["cdht_citizens"] = _by_hamlet(session, persons_where(adults, Person.id.in_(passed)))
+    per["population"] = _by_hamlet(session, persons_where(Person.id.is_not(None)))
+    # Members on the last day of the period: joined by then and not yet left.
+    on_roll = ((Member.join_date.is_(None)) | (Member.join_date <= end)) & (
+        (Member.status == "active") | (Member.leave_date > end))
+    active = select(Member.person_id).where(on_roll)
+    per["members"] = _by_hamlet(session, persons_where(Person.id.in_(active)))
+    per["branches"] = _by_hamlet(session, select(Branch.hamlet_id, func.count(Branch.id)).group_by(Branch.hamlet_id))
+
+    # Commune totals: each entity once (a clan spanning hamlets is one clan; people and members
+    # without a household, units and branches without a hamlet still count).
+    def count(stmt) -> int:
+        return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+    commune["households"] = count(select(Household.id))
+    commune["gdht_registered"] = count(registered("GĐHT", "household"))
+    commune["gdht_recognised"] = count(select(Household.id).where(Household.id.in_(recognised_ids("GĐHT", "household", year))))
+    commune["clans"] = count(select(Clan.id))
+    commune["dhht_registered"] = count(registered("DHHT", "clan"))
+    commune["dhht_recognised"] = count(select(Clan.id).where(Clan.id.in_(recognised_ids("DHHT", "clan", year))))
+    commune["hamlets"] = len(hamlet_ids)
+    commune["cdht_recognised"] = len(recognised_hamlets & set(hamlet_ids))
+    commune["units"] = count(select(Organisation.id))
+    commune["dvht_registered"] = count(registered("ĐVHT", "organisation"))
+    commune["dvht_recognised"] = count(select(Organisation.id).where(
+        Organisation.id.in_(recognised_ids("ĐVHT", "organisation", year))))
+    commune["adults"] = count(select(Person.id).where(adults))
+    commune["cdht_citizens"] = count(select(Person.id).where(adults, Person.id.in_(passed)))
+    commune["population"] = count(select(Person.id))
+    commune["members"] = count(select(Member.id).where(on_roll))
+    commune["branches"] = count(select(Branch.id))
+
+    _fund(session, start, end, per, commune)
+    hamlets: dict[int, dict[str, int]] = {h: {} for h in hamlet_ids}
+    for name, values in per.items():
+        for hamlet_id in hamlet_ids:
+            hamlets[hamlet_id][name] = values.get(hamlet_id, 0)
+    return commune, hamlets
+
+
+def _fund(session: Session, start: dt.date, end: dt.date, per: dict, commune: dict) -> None:
+    names = ("fund_received", "scholarship_count", "scholarship_amount", "award_pupils", "award_teachers",
+             "award_amount", "support_amount")
+    for name in names:
+        per[name] = defaultdict(int)
+        commune[name] = 0
+
+    def add(name: str, hamlet_id: int | None, value: int) -> None:
+        commune[name] += value
+        if hamlet_id is not None:
+            per[name][hamlet_id] += value
+
+    for v in session.scalars(select(Voucher).where(fund.effective_in(start, end))):
+        if v.kind == "receipt":
+            add("fund_received", v.hamlet_id, v.amount)
+            continue
+        if v.payout_kind in ("support", "other"):
+            add("support_amount", v.hamlet_id, v.amount)
+            continue
+        lines = list(session.scalars(select(PayoutLine).where(PayoutLine.decision_id == v.decision_id))) \
+            if v.decision_id else []
+        prefix = "scholarship" if v.payout_kind == "scholarship" else "award"
+        for line in lines or [None]:
+            hamlet_id = line.hamlet_id if line else v.hamlet_id
+            amount = line.amount if line else v.amount
+            add(f"{prefix}_amount", hamlet_id, amount)
+            if prefix == "scholarship":
+                add("scholarship_count", hamlet_id, 1)
+            else:
+                add("award_teachers" if line is not None and line.recipient == "teacher" else "award_pupils",
+                    hamlet_id, 1)
+    book = fund.ledger(session, start, end)
+    commune["fund_balance"] = book.closing
+    per["fund_balance"] = {}
+
+
+def figures_for(session: Session, kind: str, year: int) -> Figures:
+    """Live figures of a period, with the same period one year earlier."""
+    start, end = period_of(kind, year)
+    commune, by_hamlet = compute(session, year, start, end)
+    names = dict(session.execute(select(Hamlet.id, Hamlet.name)).all())
+    order = list(session.scalars(select(Hamlet.id).order_by(Hamlet.sort_key, Hamlet.id)))
+    prev_start, prev_end = period_of(kind, year - 1)
+    previous, _ = compute(session, year - 1, prev_start, prev_end)
+    return Figures(commune, [(names[h], by_hamlet[h]) for h in order], previous)
+
+
+# ---------------------------------------------------------------- the narrative
+def default_narrative(kind: str, year: int, fig: Figures) -> list[list[str]]:
+    """Sensible first text from the figures; the officer edits it."""
+    c, p = fig.commune, fig.previous
+
+    def share(num: str, den: str) -> str:
+        return f"{format_count(c[num])}/{format_count(c[den])} ({percent_text(c[num], c[den]) or '0%'})"
+
+    def change(name: str) -> str:
+        diff = c[name] - p.get(name, 0)
+        return "không đổi so với cùng kỳ" if diff == 0 else (
+            f"{'tăng' if diff > 0 else 'giảm'} {format_count(abs(diff))} so với cùng kỳ năm trước")
+
+    period = "6 tháng đầu năm" if kind == "half_year" else "năm"
+    results = "\n\n".join((
+        f"1. Công tác tổ chức Hội: toàn xã có {format_count(c['branches'])} chi hội, "
+        f"{format_count(c['members'])} hội viên ({change('members')}), bằng "
+        f"{percent_text(c['members'], c['population']) or '0%'} dân số.",
+        f"2. Xây dựng các mô hình học tập: Gia đình học tập {share('gdht_recognised', 'households')} hộ "
+        f"(đăng ký {format_count(c['gdht_registered'])}); Dòng họ học tập {share('dhht_recognised', 'clans')}; "
+        f"Cộng đồng học tập cấp thôn {share('cdht_recognised', 'hamlets')}; Đơn vị học tập "
+        f"{share('dvht_recognised', 'units')}; Công dân học tập {share('cdht_citizens', 'adults')} người trong độ tuổi lao động.",
+        f"3. Quỹ khuyến học: trong {period} thu {format_money(c['fund_received'])}; chi học bổng "
+        f"{format_count(c['scholarship_count'])} suất, {format_money(c['scholarship_amount'])}; khen thưởng "
+        f"{format_count(c['award_pupils'])} học sinh, {format_count(c['award_teachers'])} giáo viên, "
+        f"{format_money(c['award_amount'])}; hỗ trợ khác {format_money(c['support_amount'])}; "
+        f"số dư cuối kỳ {format_money(c['fund_balance'])}.",
+    ))
+    below = [label for label, num, den, target in (
+        ("Gia đình học tập", "gdht_recognised", "households", 0.70), ("Dòng họ học tập", "dhht_recognised", "clans", 0.65),
+        ("Cộng đồng học tập", "cdht_recognised", "hamlets", 0.65), ("Đơn vị học tập", "dvht_recognised", "units", 0.80),
+        ("Công dân học tập", "cdht_citizens", "adults", 0.40)) if c[den] and c[num] / c[den] < target]
+    limits = ("Các chỉ tiêu chưa đạt mục tiêu Quyết định 387/QĐ-TTg: " + ", ".join(below) + "."
+              if below else "Các chỉ tiêu chính đã đạt mục tiêu Quyết định 387/QĐ-TTg.")
+    tasks = ("1. Tiếp tục vận động các hộ, dòng họ, thôn, đơn vị đăng ký và đạt danh hiệu học tập.\n\n"
+             "2. Vận động nguồn lực cho Quỹ khuyến học; chi đúng mục đích, công khai thu chi.\n\n"
+             "3. Phát triển hội viên, củng cố các chi hội.")
+    return [["I. KẾT QUẢ THỰC HIỆN", results], ["II. HẠN CHẾ, NGUYÊN NHÂN", limits],
+            ["III. PHƯƠNG HƯỚNG, NHIỆM VỤ THỜI GIAN TỚI", tasks]]
+
+
+# ---------------------------------------------------------------- the snapshot
+@dataclass
+class ReportForm:
+    kind: str = "annual"
+    year: int = 0
+    number: str = ""
+    report_date: object = None
+    addressed_to: str = ""
+    recipients: list[str] = field(default_factory=list)
+    narrative: list[list[str]] | None = None
+    id: int | None = None
+
+
+def next_number(session: Session, year: int, suffix: str = "BC-HKH") -> str:
+    highest = 0
+    for number in session.scalars(select(Report.number).where(Report.year == year)):
+        m = _NUMBER.match(number)
+        if m and m[2] == suffix:
+            highest = max(highest, int(m[1]))
+    return f"{highest + 1:02d}/{suffix}"
+
+
+def save_report(session: Session, form: ReportForm) -> int:
+    """Create a draft (number and narrative filled in when left empty) or edit a draft."""
+    start, end = period_of(form.kind, form.year)
+    report = session.get(Report, form.id) if form.id is not None else None
+    if form.id is not None and report is None:
+        raise NotFoundError("Không tìm thấy báo cáo này; có thể đã bị xóa.")
+    if report is not None and report.finalised:
+        raise UserError(f"Báo cáo {report.number} đã chốt; số liệu và nội dung không sửa được nữa.")
+    errors = {}
+    number = nfc(form.number).strip() or next_number(session, form.year)
+    if not _NUMBER.match(number):
+        errors["number"] = f"Số báo cáo '{number}' chưa đúng dạng số/ký hiệu, ví dụ 05/BC-HKH."
+    clash = session.scalar(select(Report.id).where(Report.year == form.year, Report.number == number))
+    if clash is not None and clash != form.id:
+        errors["number"] = f"Số báo cáo {number} năm {form.year} đã có."
+    try:
+        report_date = form.report_date if isinstance(form.report_date, dt.date) else (
+            parse_date(str(form.report_date)) if form.report_date else today())
+    except ValueError as exc:
+        errors["report_date"] = f"Ngày báo cáo: {exc}"
+        report_date = None
+    if errors:
+        raise ValidationError(errors)
+    narrative = form.narrative
+    if narrative is None:
+        narrative = default_narrative(form.kind, form.year, figures_for(session, form.kind, form.year))
+    if report is None:
+        report = Report(year=form.year, kind=form.kind)
+        session.add(report)
+    report.number, report.kind, report.year = number, form.kind, form.year
+    report.period_start, report.period_end, report.report_date = start, end, report_date
+    report.addressed_to = nfc(form.addressed_to).strip()
+    report.recipients = json.dumps([nfc(r).strip() for r in form.recipients if nfc(r).strip()], ensure_ascii=False)
+    # Paragraphs are kept: only the Unicode form is normalised here.
+    report.narrative = json.dumps([[nfc(h), unicodedata.normalize("NFC", t).strip()] for h, t in narrative],
+                                  ensure_ascii=False)
+    session.flush()
+    return report.id
+
+
+def load_report(session: Session, report_id: int) -> ReportForm:
+    report = _report(session, report_id)
+    return ReportForm(report.kind, report.year, report.number, report.report_date, report.addressed_to,
+                      json.loads(report.recipients), json.loads(report.narrative), report.id)
+
+
+def _report(session: Session, report_id: int) -> Report:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFoundError("Không tìm thấy báo cáo này; có thể đã bị xóa.")
+    return report
+
+
+def report_figures(session: Session, report_id: int) -> tuple[Figures, AnnexLayout]:
+    """Frozen figures and layout of a finalised report; live ones for a draft."""
+    report = _report(session, report_id)
+    if report.finalised:
+        return Figures.from_json(report.figures), report_forms.parse_layout(json.loads(report.layout))
+    return figures_for(session, report.kind, report.year), report_forms.default_layout(set(INDICATORS))
+
+
+def finalise(session: Session, report_id: int) -> None:
+    """Freeze the figures and the layout; close the fund's books up to the end of the period."""
+    report = _report(session, report_id)
+    if report.finalised:
+        raise UserError(f"Báo cáo {report.number} đã chốt rồi.")
+    if report.period_end > today():
+        raise UserError(f"Kỳ báo cáo chưa kết thúc (đến {format_date(report.period_end)}); chưa chốt được.")
+    figures = figures_for(session, report.kind, report.year)
+    report.figures = figures.as_json()
+    report.layout = json.dumps(report_forms.default_layout(set(INDICATORS)).raw, ensure_ascii=False, sort_keys=True)
+    report.finalised, report.finalised_at = True, utcnow()
+    lock = session.scalar(select(func.max(FundLock.locked_until)))
+    if lock is None or lock < report.period_end:
+        fund.lock_until(session, report.period_end, note=f"Chốt báo cáo {report.number}")
+    session.flush()
+
+
+def list_reports(session: Session) -> list[dict]:
+    rows = []
+    for r in session.scalars(select(Report).order_by(Report.year.desc(), Report.report_date.desc(), Report.id.desc())):
+        rows.append({"id": r.id, "number": r.number, "year": r.year, "kind": r.kind, "kind_label": KINDS[r.kind],
+                     "date": format_date(r.report_date), "finalised": r.finalised,
+                     "period": f"{format_date(r.period_start)}–{format_date(r.period_end)}"})
+    return rows
