@@ -104,8 +104,6 @@ class RecordPicker(QLineEdit):
         self._timer.start()
 
     def _refresh(self) -> None:
-        if not self.isVisible():  # the dialog closed before the pause after typing ended
-            return
         text = self.text().strip()
         choices = self._search(text) if text else []
         self._choices = {label: rid for rid, label in choices}
