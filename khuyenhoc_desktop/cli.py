@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="tạo một xã mẫu (dữ liệu giả lập, cố định theo --seed)")
     p.add_argument("--households", type=int, default=300)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--commune", type=int, metavar="MÃ", help="mã xã, phường theo danh mục 2025 (mặc định chọn theo --seed)")
     _add_db(p)
 
     from khuyenhoc_desktop import cli_export, cli_forms, cli_fund, cli_import, cli_titles
@@ -165,10 +166,16 @@ def cmd_demo(args) -> int:
 
     if args.households < 1 or args.households > 200_000:
         raise UserError("Số hộ phải từ 1 đến 200.000.")
+    if args.commune is not None:
+        from khuyenhoc_desktop.domain.admin_units import find_commune
+
+        if find_commune(args.commune) is None:
+            raise UserError(f"Không có xã, phường mã {args.commune} trong danh mục năm 2025.")
     with open_db(args.db, must_exist=False) as db:
-        summary = build_demo(db, households=args.households, seed=args.seed)
+        summary = build_demo(db, households=args.households, seed=args.seed, commune_code=args.commune)
     _print(
-        f"Đã tạo xã mẫu: {summary['households']} hộ, {summary['persons']} nhân khẩu, "
+        f"Đã tạo xã mẫu {summary['commune']} ({summary['province']}): {summary['households']} hộ, "
+        f"{summary['persons']} nhân khẩu, "
         f"{summary['members']} hội viên."
     )
     return EXIT_OK

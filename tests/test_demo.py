@@ -404,3 +404,16 @@ def test_demo_fund_year(demo_db):
         assert fund.award_statistics(s, dt.date(last, 1, 1), dt.date(last, 12, 31))
         sizes = {v.amount for v in s.scalars(select(Voucher).where(Voucher.kind == "receipt"))}
         assert len(sizes) >= 5  # donations of varied sizes
+
+
+def test_demo_of_a_chosen_commune(tmp_path, capsys):
+    path = tmp_path / "an-binh.sqlite"
+    assert main(["demo", "--db", str(path), "--households", "20", "--commune", "23614"]) == 0
+    assert capsys.readouterr().out.startswith("Đã tạo xã mẫu Phường An Bình (Gia Lai): 20 hộ")
+    with Database(path) as db, db.read() as s:
+        from khuyenhoc_desktop.storage.models import CommuneProfile
+
+        assert s.scalar(select(CommuneProfile.commune_code)) == 23614
+    missing = tmp_path / "none.sqlite"
+    assert main(["demo", "--db", str(missing), "--commune", "999999"]) == 2
+    assert "Không có xã, phường mã 999999" in capsys.readouterr().err and not missing.exists()

@@ -49,6 +49,15 @@ def commune(province_code: int, code: int) -> Unit | None:
     return next((c for c in communes(province_code) if c.code == code), None)
 
 
+def find_commune(code: int) -> tuple[Unit, Unit] | None:
+    """(province, commune) of an official commune code, whatever its province."""
+    for prov in _catalogue()[0]:
+        found = commune(prov.code, code)
+        if found is not None:
+            return prov, found
+    return None
+
+
 _PREFIXES = ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu ")
 
 

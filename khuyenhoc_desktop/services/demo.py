@@ -121,7 +121,9 @@ def _cohort(birth_year: int) -> int:
 
 
 class _Builder:
-    def __init__(self, households: int, seed: int, progress: Progress | None, cancel: Callable[[], bool] | None):
+    def __init__(self, households: int, seed: int, progress: Progress | None, cancel: Callable[[], bool] | None,
+                 commune_code: int | None = None):
+        self.commune_code = commune_code
         self.n = households
         self.rng = random.Random(seed)
         # A separate stream for uids, so the content does not depend on how many uids were drawn.
@@ -158,6 +160,8 @@ class _Builder:
         communes = [c for c in admin_units.communes(province.code) if c.kind in ("xã", "phường")]
         wanted = "phường" if rng.random() < 0.2 else "xã"
         commune = rng.choice([c for c in communes if c.kind == wanted] or communes)
+        if self.commune_code is not None:
+            province, commune = admin_units.find_commune(self.commune_code)
         self.province, self.commune = province, commune
         self.urban = commune.kind == "phường"
         self.short = admin_units.short_name(commune.name)
@@ -897,15 +901,19 @@ def build_demo(
     seed: int,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    commune_code: int | None = None,
 ) -> dict:
     """Fill an empty data file with a synthetic commune of about `households` households.
 
     Raises `UserError` if the file already has data, or (after rolling back) if `cancel()` said
-    stop. Returns the counts written.
+    stop. `commune_code` (official 2025 code) picks the commune instead of the seed, so several
+    communes of one province can be tried together. Returns the counts written.
     """
     if households < 1:
         raise UserError("Số hộ phải từ 1 trở lên.")
-    builder = _Builder(households, seed, progress, cancel)
+    if commune_code is not None and admin_units.find_commune(commune_code) is None:
+        raise UserError(f"Không có xã, phường mã {commune_code} trong danh mục năm 2025.")
+    builder = _Builder(households, seed, progress, cancel, commune_code)
     with db.write() as session:
         _check_empty(session)
         builder.build()
