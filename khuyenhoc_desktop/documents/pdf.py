@@ -318,10 +318,11 @@ class DecreePaper(BaseDocTemplate):
 
     def _furniture(self, canvas, _doc) -> None:
         # At the end of the page: a NewSection drawn on it has already moved section_start.
-        page_w, page_h = self.pagesize
+        # The page's own size: a paper may add landscape pages for its wide tables.
+        page_w, page_h = canvas._pagesize
         number = self.page - self.section_start + 1
         if number >= 2:
-            draw_centred(canvas, str(number), MARGIN_LEFT + self.text_width / 2, page_h - 13 * MM, SERIF, 13)
+            draw_centred(canvas, str(number), (MARGIN_LEFT + page_w - MARGIN_RIGHT) / 2, page_h - 13 * MM, SERIF, 13)
         if self.draft:
             label = "DỰ THẢO"
             w = width(label, SERIF_BOLD, 13) + 4 * MM
