@@ -32,11 +32,7 @@ def add_parser(sub) -> None:
                        description=f"Ký số bằng tệp .p12/.pfx hoặc USB token (PKCS#11). Mật khẩu/PIN lấy từ biến môi "
                                    f"trường {PIN_ENV} hoặc hỏi khi chạy; không bao giờ được lưu lại.")
     p.add_argument("file", metavar="TỆP")
-    who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--p12", metavar="TỆP.p12", help="chứng thư số dạng tệp .p12/.pfx")
-    who.add_argument("--pkcs11-lib", metavar="THƯ_VIỆN", help="thư viện PKCS#11 của USB token (.dll/.so/.dylib)")
-    p.add_argument("--token", metavar="TÊN", help="tên thiết bị (token label); mặc định thiết bị duy nhất")
-    p.add_argument("--key-id", metavar="HEX", help="mã khóa (CKA_ID, hệ 16); mặc định chứng thư duy nhất trên thiết bị")
+    add_identity_arguments(p, required=True)
     p.add_argument("--out", metavar="TỆP.pdf", help="với PDF: nơi ghi bản đã ký (mặc định TÊN-da-ky.pdf)")
     p.add_argument("--box", metavar="X1,Y1,X2,Y2", help="với PDF: ô chữ ký hiện trên trang (đơn vị point)")
     p.add_argument("--page", type=int, default=-1, help="trang đặt ô chữ ký (mặc định trang cuối: -1)")
@@ -54,6 +50,15 @@ def add_parser(sub) -> None:
     actions.add_parser("list", help="liệt kê các chứng thư gốc đã tin cậy")
     a = actions.add_parser("remove", help="bỏ tin cậy một chứng thư gốc")
     a.add_argument("fingerprint", metavar="DẤU_VÂN_TAY", help="SHA-256 (hoặc ít nhất 8 ký tự đầu)")
+
+
+def add_identity_arguments(p, *, required: bool) -> None:
+    """--p12 FILE or --pkcs11-lib LIB [--token LABEL] [--key-id HEX]: who signs."""
+    who = p.add_mutually_exclusive_group(required=required)
+    who.add_argument("--p12", metavar="TỆP.p12", help="chứng thư số dạng tệp .p12/.pfx")
+    who.add_argument("--pkcs11-lib", metavar="THƯ_VIỆN", help="thư viện PKCS#11 của USB token (.dll/.so/.dylib)")
+    p.add_argument("--token", metavar="TÊN", help="tên thiết bị (token label); mặc định thiết bị duy nhất")
+    p.add_argument("--key-id", metavar="HEX", help="mã khóa (CKA_ID, hệ 16); mặc định chứng thư duy nhất trên thiết bị")
 
 
 def _out(text: str) -> None:
@@ -111,7 +116,8 @@ def _secret(prompt: str) -> str:
     return getpass.getpass(f"{prompt}: ")
 
 
-def _open_signer(args):
+def open_signer(args):
+    """The signer that `add_identity_arguments` describes (PIN or passphrase asked, never kept)."""
     from khuyenhoc_desktop.errors import UserError
     from khuyenhoc_desktop.signing import identity
 
@@ -149,7 +155,7 @@ def _sign(args) -> int:
     target = Path(args.out) if args.out else (path.with_name(f"{path.stem}-da-ky.pdf") if is_pdf else cms.p7s_path(path))
     if target.exists() and not args.force:
         raise UserError(f"Tệp {target} đã có; thêm --force để ghi đè.")
-    signer = _open_signer(args)
+    signer = open_signer(args)
     try:
         if is_pdf:
             result = pdf_sign.sign_pdf(path, target, signer, box=box, page=args.page, reason=args.reason,

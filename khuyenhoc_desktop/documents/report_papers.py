@@ -81,6 +81,7 @@ class ReportDoc:
     previous: dict[str, int | None] = field(default_factory=dict)  # commune totals of the previous period
     previous_label: str = ""  # "6 tháng đầu năm 2025": named over the comparison; "" → not named
     recipients: list[str] = field(default_factory=list)  # "Nơi nhận"
+    attachment_note: str = ""  # e.g. the annex workbook's name and SHA-256, printed under the signature
     title: str = ""  # "" → built from kind and year
     commune_code: int | None = None  # official catalogue
     province_code: int | None = None
@@ -183,6 +184,11 @@ def percent_cell(numerator: int | None, denominator: int | None) -> str:
 
 # ---------------------------------------------------------------- writer
 
+@functools.cache
+def _note_style() -> ParagraphStyle:
+    return ParagraphStyle("attachment_note", parent=_styles().plain, fontName=SERIF_ITALIC, fontSize=9, leading=11)
+
+
 def render_report(doc: ReportDoc, issuer: Issuer, out_path: Path | str) -> ReportPdf:
     """Narrative, "Nơi nhận:" and signature (with the empty box for the digital signature),
     then the annex tables, the comparison with the previous period and the charts."""
@@ -202,6 +208,8 @@ def render_report(doc: ReportDoc, issuer: Issuer, out_path: Path | str) -> Repor
     # The last paragraph goes with the signature: no page holds a signature alone.
     closing = [*paragraphs[-1:], Spacer(1, 4 * MM),
                _two_columns(_recipients(doc.recipients), signature, 0.45)]
+    if pdf.text(doc.attachment_note):
+        closing += [Spacer(1, 3 * MM), _para(doc.attachment_note, _note_style())]
 
     def story(paper: pdf.DecreePaper) -> list[Flowable]:
         flow: list[Flowable] = [

@@ -146,6 +146,7 @@ def write_report_xlsx(doc: ReportDoc, out_path: Path | str, *, overwrite: bool =
         for key, value in machine_rows(doc):
             machine.append([key, xlsx.safe_text(value) if isinstance(value, str) else value])
         workbook.save(temp)
+        xlsx.freeze_zip(temp, workbook.properties.created)
     return len(doc.rows)
 
 

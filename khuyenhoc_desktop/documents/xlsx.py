@@ -22,6 +22,7 @@ import math
 import os
 import re
 import secrets
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -411,3 +412,23 @@ def replacing(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             temp.unlink(missing_ok=True)
 
+
+
+def freeze_zip(path: Path, when: dt.datetime) -> None:
+    """Make a saved workbook depend on its content only: every zip entry and the "modified"
+    property dated `when` (openpyxl stamps the clock), so the same report gives the same bytes
+    and the same SHA-256."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    frozen = path.with_name(path.name + ".frozen")
+    with zipfile.ZipFile(frozen, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, data)
+    os.replace(frozen, path)
