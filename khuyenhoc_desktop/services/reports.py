@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from khuyenhoc_desktop.domain import report_forms
+from khuyenhoc_desktop.domain import numbering, report_forms
 from khuyenhoc_desktop.domain.dates import format_date, parse_date, today, utcnow
 from khuyenhoc_desktop.domain.money import format_count, format_money
 from khuyenhoc_desktop.domain.report_forms import AnnexLayout, percent_text
@@ -54,7 +53,7 @@ INDICATORS = (
     "population", "members", "branches", "fund_received", "scholarship_count", "scholarship_amount",
     "award_pupils", "award_teachers", "award_amount", "support_amount", "fund_balance",
 )
-_NUMBER = re.compile(r"^\s*(\d+)\s*/\s*(.+?)\s*$")
+_NUMBER = numbering.PATTERN
 
 
 def period_of(kind: str, year: int) -> tuple[dt.date, dt.date]:
@@ -271,12 +270,7 @@ class ReportForm:
 
 
 def next_number(session: Session, year: int, suffix: str = "BC-HKH") -> str:
-    highest = 0
-    for number in session.scalars(select(Report.number).where(Report.year == year)):
-        m = _NUMBER.match(number)
-        if m and m[2] == suffix:
-            highest = max(highest, int(m[1]))
-    return f"{highest + 1:02d}/{suffix}"
+    return numbering.next_in_series(session.scalars(select(Report.number).where(Report.year == year)), suffix)
 
 
 def save_report(session: Session, form: ReportForm) -> int:

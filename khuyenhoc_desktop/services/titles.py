@@ -14,14 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from khuyenhoc_desktop.domain import forms as forms_mod
-from khuyenhoc_desktop.domain import vocab
+from khuyenhoc_desktop.domain import numbering, vocab
 from khuyenhoc_desktop.domain.text import fold
 from khuyenhoc_desktop.domain.dates import format_date, parse_date, today
 from khuyenhoc_desktop.errors import NotFoundError, UserError, ValidationError
@@ -69,7 +68,7 @@ REGISTRY_KINDS = {
     "persons": "person",
 }
 ISSUED_MESSAGE = "Quyết định đã ban hành; hãy ban hành quyết định mới sửa đổi."
-_NUMBER = re.compile(r"^\s*(\d+)\s*/\s*(.+?)\s*$")
+_NUMBER = numbering.PATTERN
 
 
 def _check_year(year) -> int:
@@ -516,12 +515,7 @@ class DecisionForm:
 
 def next_decision_number(session: Session, year: int, suffix: str = "QĐ-HKH") -> str:
     """The next free number of the year's series: '01/QĐ-HKH', '02/QĐ-HKH', …"""
-    highest = 0
-    for number in session.scalars(select(Decision.number).where(Decision.year == year)):
-        m = _NUMBER.match(number)
-        if m and m[2] == suffix:
-            highest = max(highest, int(m[1]))
-    return f"{highest + 1:02d}/{suffix}"
+    return numbering.next_in_series(session.scalars(select(Decision.number).where(Decision.year == year)), suffix)
 
 
 def _validate_decision(session: Session, form: DecisionForm, issuing: bool) -> dict[str, str]:
@@ -619,12 +613,8 @@ def save_decision(session: Session, form: DecisionForm, issue: bool = False, ame
 def _number_certificates(session: Session, decision: Decision, order: list[int], suffix: str = "GCN-HKH") -> None:
     """Certificate numbers run through the year over all decisions: '01/GCN-HKH', …; an
     amending decision keeps the number already given to an entity it lists again."""
-    highest = 0
-    for number in session.scalars(select(DecisionEntry.certificate_number).join(Decision)
-                                  .where(Decision.year == decision.year, DecisionEntry.certificate_number.is_not(None))):
-        m = _NUMBER.match(number)
-        if m and m[2] == suffix:
-            highest = max(highest, int(m[1]))
+    highest = numbering.highest(session.scalars(
+        select(DecisionEntry.certificate_number).join(Decision).where(Decision.year == decision.year)), suffix)
     entries = {e.registration_id: e for e in session.scalars(
         select(DecisionEntry).where(DecisionEntry.decision_id == decision.id))}
     for rid in dict.fromkeys(order):

@@ -296,18 +296,9 @@ class VoucherDialog(QDialog):
             handled_by=self.handled_by.text(), note=self.note.text())
 
     def save(self) -> None:
-        try:
-            with self.ctx.db.write() as session:
-                self.number = fund.record_voucher(session, self.read_form()).number
-        except ValidationError as exc:
-            show_field_errors(self.errors, self.general_error, exc.errors)
-            return
-        except UserError as exc:
-            show_field_errors(self.errors, self.general_error, {})
-            self.general_error.show_message(str(exc))
-            return
-        self.ctx.changed("fund")
-        self.accept()
+        if written(self, lambda session: fund.record_voucher(session, self.read_form())):
+            self.number = self.result_value.number
+            self.accept()
 
 
 class CancelVoucherDialog(QDialog):
@@ -359,17 +350,9 @@ class CancelVoucherDialog(QDialog):
                        f"Lý do: {self.reason.text().strip()}. Ghi đảo ngày {self.cancelled_on.text().strip()}; "
                        "việc hủy không hoàn tác được.", "Hủy phiếu"):
             return
-        try:
-            with self.ctx.db.write() as session:
-                fund.cancel_voucher(session, self.number, self.reason.text(), self.cancelled_on.text())
-        except ValidationError as exc:
-            show_field_errors(self.errors, self.general_error, exc.errors)
-            return
-        except UserError as exc:
-            self.general_error.show_message(str(exc))
-            return
-        self.ctx.changed("fund")
-        self.accept()
+        if written(self, lambda session: fund.cancel_voucher(session, self.number, self.reason.text(),
+                                                             self.cancelled_on.text())):
+            self.accept()
 
 
 # ---------------------------------------------------------------- closing the books
@@ -422,18 +405,9 @@ class LockDialog(QDialog):
                        f"Sau khi khóa, không ghi hay hủy phiếu đến hết ngày {text} được nữa. "
                        "Không mở khóa lại được.", "Khóa sổ"):
             return
-        try:
-            with self.ctx.db.write() as session:
-                self.locked = fund.lock_until(session, text)
-        except ValidationError as exc:
-            show_field_errors(self.errors, self.general_error, exc.errors)
-            return
-        except UserError as exc:
-            show_field_errors(self.errors, self.general_error, {})
-            self.general_error.show_message(str(exc))
-            return
-        self.ctx.changed("fund")
-        self.accept()
+        if written(self, lambda session: fund.lock_until(session, text)):
+            self.locked = self.result_value
+            self.accept()
 
 
 # ---------------------------------------------------------------- payout decisions
@@ -670,24 +644,34 @@ class PayoutDecisionDialog(QDialog):
             purpose=self.purpose.currentText(), lines=list(self.model.lines))
 
     def save(self) -> None:
-        try:
-            with self.ctx.db.write() as session:
-                self.decision_id = fund.save_payout_decision(session, self.read_form())
-        except ValidationError as exc:
-            show_field_errors(self.errors, self.general_error, exc.errors)
-            return
-        except UserError as exc:
-            self.general_error.show_message(str(exc))
-            return
-        self.ctx.changed("fund")
-        self.offer_payment()
-        self.accept()
+        if written(self, lambda session: fund.save_payout_decision(session, self.read_form())):
+            self.decision_id = self.result_value
+            self.offer_payment()
+            self.accept()
 
     def offer_payment(self) -> None:
         """The decision is saved; pay it now with one payment voucher, or later."""
         self.paid_number = offer_payment(self, self.ctx, self.decision_id, self.number.text().strip(),
                                          len(self.model.lines), self.model.total(),
                                          parse_date(self.decided_on.text()))
+
+
+def written(dialog, work) -> bool:
+    """Run `work(session)` in one write; field errors under their fields and any other refusal
+    in the dialog (nothing typed is lost); on success `dialog.result_value` holds what `work`
+    returned and the fund pages are told; False on a refusal."""
+    try:
+        with dialog.ctx.db.write() as session:
+            dialog.result_value = work(session)
+    except ValidationError as exc:
+        show_field_errors(dialog.errors, dialog.general_error, exc.errors)
+        return False
+    except UserError as exc:
+        show_field_errors(dialog.errors, dialog.general_error, {})
+        dialog.general_error.show_message(str(exc))
+        return False
+    dialog.ctx.changed("fund")
+    return True
 
 
 def offer_payment(parent, ctx, decision_id: int, number: str, people: int, total: int, day: dt.date) -> str | None:
