@@ -71,7 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--commune", type=int, metavar="MÃ", help="mã xã, phường theo danh mục 2025 (mặc định chọn theo --seed)")
     _add_db(p)
 
-    from khuyenhoc_desktop import cli_export, cli_forms, cli_fund, cli_import, cli_reports, cli_sign, cli_titles
+    from khuyenhoc_desktop import (
+        cli_consolidate,
+        cli_export,
+        cli_forms,
+        cli_fund,
+        cli_import,
+        cli_reports,
+        cli_sign,
+        cli_titles,
+    )
 
     cli_import.add_parser(sub)
     cli_export.add_parser(sub)
@@ -80,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_fund.add_parser(sub)
     cli_sign.add_parser(sub)
     cli_reports.add_parser(sub)
+    cli_consolidate.add_parser(sub)
     return parser
 
 
@@ -196,13 +206,22 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     try:
         args = build_parser().parse_args(argv)
-        from khuyenhoc_desktop import cli_export, cli_forms, cli_fund, cli_import, cli_reports, cli_sign, cli_titles
+        from khuyenhoc_desktop import (
+            cli_consolidate,
+            cli_export,
+            cli_forms,
+            cli_fund,
+            cli_import,
+            cli_reports,
+            cli_sign,
+            cli_titles,
+        )
 
         handlers = {"list": cmd_list, "stats": cmd_stats, "demo": cmd_demo,
                     "import": cli_import.run, "export": cli_export.run, "forms": cli_forms.run,
                     "decisions": cli_titles.run, "certificates": cli_titles.run, "papers": cli_titles.run,
                     "fund": cli_fund.run, "verify": cli_sign.run, "sign": cli_sign.run, "trust": cli_sign.run,
-                    "report": cli_reports.run}
+                    "report": cli_reports.run, "consolidate": cli_consolidate.run}
         handler = handlers.get(args.command)
         return handler(args) if handler else _run_gui(args)
     except UserError as exc:
