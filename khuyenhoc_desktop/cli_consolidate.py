@@ -58,7 +58,6 @@ def _report_files(names: list[str]) -> list[Path]:
 
 
 def run(args) -> int:
-    from khuyenhoc_desktop.cli_sign import _quiet_pyhanko
     from khuyenhoc_desktop.documents import xlsx
     from khuyenhoc_desktop.documents.consolidation_xlsx import write_consolidation_xlsx
     from khuyenhoc_desktop.domain.admin_units import in_sentence
@@ -66,7 +65,6 @@ def run(args) -> int:
     from khuyenhoc_desktop.services import consolidation
     from khuyenhoc_desktop.signing import trust
 
-    _quiet_pyhanko()
     out = xlsx.check_target(Path(args.out), overwrite=args.force)  # refused before the long checks
     files = _report_files(args.files)
     if out.resolve() in {f.resolve() for f in files if f.exists()}:

@@ -8,7 +8,6 @@ Imported by `cli.py` on every run: only the standard library at module level.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -65,18 +64,9 @@ def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def _quiet_pyhanko() -> None:
-    """pyHanko logs path-building failures with tracebacks: to the log file, not the terminal."""
-    from khuyenhoc_desktop.logs import log
-
-    for name in ("pyhanko", "pyhanko_certvalidator"):
-        logger = logging.getLogger(name)
-        logger.handlers = list(log.handlers)
-        logger.propagate = False
 
 
 def run(args) -> int:
-    _quiet_pyhanko()
     return {"verify": _verify, "sign": _sign, "trust": _trust}[args.command](args)
 
 

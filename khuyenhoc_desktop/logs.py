@@ -22,3 +22,9 @@ def setup_logging() -> None:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
+    # pyHanko logs a failed certificate path (normal for an untrusted signer) with a traceback:
+    # into the log file, never onto the user's terminal or window.
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        quiet = logging.getLogger(name)
+        quiet.handlers = [handler]
+        quiet.propagate = False
