@@ -56,6 +56,7 @@ def test_indicators_per_hamlet_and_commune(db):
     c = fig.commune
     assert (c["households"], c["gdht_registered"], c["gdht_recognised"]) == (4, 2, 2)
     assert (c["hamlets"], c["population"], c["members"], c["branches"]) == (2, 4, 2, 1)
+    assert (c["branches_hamlet"], c["branches_school"], c["branches_clan"]) == (1, 0, 0)
     assert (c["fund_received"], c["scholarship_count"], c["scholarship_amount"], c["fund_balance"]) == (
         3_000_000, 2, 500_000, 2_500_000)
     names = [name for name, _ in fig.hamlets]

@@ -50,7 +50,8 @@ KINDS = {"half_year": "Sơ kết 6 tháng đầu năm", "annual": "Tổng kết 
 INDICATORS = (
     "households", "gdht_registered", "gdht_recognised", "clans", "dhht_registered", "dhht_recognised",
     "hamlets", "cdht_recognised", "units", "dvht_registered", "dvht_recognised", "adults", "cdht_citizens",
-    "population", "members", "branches", "fund_received", "scholarship_count", "scholarship_amount",
+    "population", "members", "branches", "branches_hamlet", "branches_school", "branches_office", "branches_clan",
+    "fund_received", "scholarship_count", "scholarship_amount",
     "award_pupils", "award_teachers", "award_amount", "support_amount", "fund_balance",
 )
 _NUMBER = numbering.PATTERN
@@ -159,6 +160,9 @@ def compute(session: Session, year: int, start: dt.date, end: dt.date) -> tuple[
     commune["population"] = count(select(Person.id))
     commune["members"] = count(select(Member.id).where(on_roll))
     commune["branches"] = count(select(Branch.id))
+    for kind in ("hamlet", "school", "office", "clan"):
+        commune[f"branches_{kind}"] = count(select(Branch.id).where(Branch.kind == kind))
+        per[f"branches_{kind}"] = {}
 
     _fund(session, start, end, per, commune)
     hamlets: dict[int, dict[str, int]] = {h: {} for h in hamlet_ids}
