@@ -259,6 +259,11 @@ def load_setting(path: Path | None = None) -> IdentitySetting | None:
         raise UserError("Thiết lập chữ ký số bị hỏng; hãy chọn lại trong Cài đặt.") from None
 
 
+def clear_setting(path: Path | None = None) -> None:
+    """Forget which identity to sign with (the user unticked "Ghi nhớ")."""
+    (path or setting_path()).unlink(missing_ok=True)
+
+
 def save_setting(setting: IdentitySetting, path: Path | None = None) -> Path:
     target = path or setting_path()
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -96,6 +96,12 @@ class FormDialog(QDialog):
         QShortcut(QKeySequence.Save, self, activated=self.save)
         self.load(form)
 
+    def done(self, result: int) -> None:
+        # A field losing focus as the dialog closes would re-check a dialog that is going away.
+        for widget in self.widgets.values():
+            widget.blockSignals(True)
+        super().done(result)
+
     # ---- building
     def _add_field(self, field: Field) -> None:
         kind = field.widget

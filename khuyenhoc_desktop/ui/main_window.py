@@ -23,6 +23,7 @@ from khuyenhoc_desktop.ui.fund_page import FundPage
 from khuyenhoc_desktop.ui.home_page import HomePage
 from khuyenhoc_desktop.ui.list_page import ListPage
 from khuyenhoc_desktop.ui.titles_page import TitlesPage
+from khuyenhoc_desktop.ui.reports_page import ReportsPage
 from khuyenhoc_desktop.ui.settings_page import MAX_POINT, MIN_POINT, SettingsPage
 
 # Navigation in the order of the ui guide; later features add their pages here.
@@ -40,10 +41,12 @@ NAVIGATION = [
     ("citizen_results", "Công dân học tập"),
     ("forms", "Bộ tiêu chí"),
     ("fund", "Quỹ khuyến học"),
+    ("reports", "Báo cáo"),
     ("settings", "Cài đặt"),
 ]
 # Pages that are not a list of the registry (their classes take only the context).
-SPECIAL_PAGES = {"titles": TitlesPage, "decisions": DecisionsPage, "forms": FormsPage, "fund": FundPage}
+SPECIAL_PAGES = {"titles": TitlesPage, "decisions": DecisionsPage, "forms": FormsPage, "fund": FundPage,
+                 "reports": ReportsPage}
 
 
 class MainWindow(QMainWindow):
