@@ -346,3 +346,38 @@ def test_registered_command_exit_codes(world, tmp_path, capsys):
     assert main(["consolidate", str(world["reports"][0]), "--out", str(out), "--trust", str(world["ca"])]) == 1
     assert main(["consolidate", str(tmp_path / "none.xlsx"), "--out", str(tmp_path / "x.xlsx")]) == 2
     assert "Lỗi: Không có tệp" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- window
+
+def test_consolidation_dialog(world, tmp_path, monkeypatch, qtbot, db):
+    from PySide6.QtCore import QSettings
+
+    from khuyenhoc_desktop import paths
+    from khuyenhoc_desktop.signing import trust
+    from khuyenhoc_desktop.ui.consolidation_dialog import ConsolidationDialog
+    from khuyenhoc_desktop.ui.context import AppContext
+    from tests.gui_helpers import when_modal
+
+    monkeypatch.setattr(paths, "user_data_dir", lambda: tmp_path / "data")
+    trust.import_root(world["ca"])
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for path in world["reports"][:2]:
+        _copy(path, folder)
+    unsigned = _copy(world["reports"][2], folder, p7s=False)
+    ctx = AppContext(db, settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    dialog = ConsolidationDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.set_files(sorted(folder.glob("*.xlsx")))
+    assert dialog.chosen.text() == "Đã chọn 3 tệp."
+    dialog.check()
+    qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=20000)
+    rows = {r[1]: (r[5], r[6]) for r in dialog.model.rows}
+    assert rows[unsigned.name] == ("Không ký", "Không") and list(rows.values()).count(("Đã nhận", "Có")) == 2
+    assert "cộng 2 xã, phường" in dialog.summary.text() and dialog.missing.text().startswith("Chưa nộp: ")
+    seen = {}
+    when_modal(lambda box: (seen.setdefault("done", box.text()), box.reject()), attempts=500)
+    dialog.save(tmp_path / "tong-hop.xlsx")
+    qtbot.waitUntil(lambda: "done" in seen, timeout=20000)
+    assert (tmp_path / "tong-hop.xlsx").is_file() and "tong-hop.xlsx" in seen["done"]

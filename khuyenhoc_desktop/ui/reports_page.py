@@ -65,6 +65,9 @@ class ReportsPage(QWidget):
         self.verify_button = QPushButton("Kiểm tra chữ ký…")
         self.verify_button.setToolTip("Kiểm tra chữ ký số của một tệp PDF, hoặc tệp có .p7s đi kèm")
         self.verify_button.clicked.connect(self.verify_file)
+        self.consolidate_button = QPushButton("Tổng hợp báo cáo các xã…")
+        self.consolidate_button.setToolTip("Cho cấp tỉnh (huyện): kiểm tra chữ ký và cộng báo cáo Excel của nhiều xã")
+        self.consolidate_button.clicked.connect(self.consolidate)
 
         top = QHBoxLayout()
         top.addWidget(title)
@@ -77,6 +80,7 @@ class ReportsPage(QWidget):
             actions.addWidget(button)
         actions.addStretch()
         actions.addWidget(self.verify_button)
+        actions.addWidget(self.consolidate_button)
 
         self.model = RowsModel(HEADERS, numeric={2})
         self.table = QTableView()
@@ -272,4 +276,9 @@ class ReportsPage(QWidget):
         from khuyenhoc_desktop.ui.verify_dialog import VerifyDialog
 
         VerifyDialog(self.ctx, self).exec()
+
+    def consolidate(self) -> None:
+        from khuyenhoc_desktop.ui.consolidation_dialog import ConsolidationDialog
+
+        ConsolidationDialog(self.ctx, self).exec()
 
