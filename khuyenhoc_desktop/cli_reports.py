@@ -25,6 +25,8 @@ def add_parser(sub) -> None:
     p.add_argument("--out-dir", required=True, metavar="THƯ_MỤC", help="thư mục ghi các tệp báo cáo")
     p.add_argument("--to", dest="addressed_to", default=None, metavar="NƠI_NHẬN",
                    help="kính gửi (khi lập báo cáo mới), ví dụ \"Hội Khuyến học tỉnh Gia Lai\"")
+    p.add_argument("--layout", metavar="MẪU", help="mẫu phụ lục trong forms/reports (khi lập báo cáo mới; "
+                                                  "mặc định report-annex-default-2025)")
     p.add_argument("--finalise", action="store_true", help="chốt số liệu (không sửa được nữa; khóa sổ quỹ đến hết kỳ)")
     p.add_argument("--sign", action="store_true", help="ký số (chốt số liệu trước khi ký)")
     add_identity_arguments(p, required=False)
@@ -61,7 +63,7 @@ def run(args) -> int:
                                        .order_by(Report.id.desc()))
             if report_id is None:
                 report_id = reports.save_report(session, reports.ReportForm(
-                    kind, args.year, addressed_to=args.addressed_to or ""))
+                    kind, args.year, addressed_to=args.addressed_to or "", layout_id=args.layout or ""))
             report = session.get(Report, report_id)
             if (args.finalise or args.sign) and not report.finalised:
                 reports.finalise(session, report_id)

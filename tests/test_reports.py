@@ -116,3 +116,27 @@ def test_current_period_cannot_be_finalised(db):
         with pytest.raises(UserError, match="chưa kết thúc"):
             reports.finalise(s, rid)
         assert json.loads(s.get(reports.Report, rid).narrative)
+
+
+def test_a_province_layout_is_kept_with_the_report(db, tmp_path, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(report_forms.layouts_dir() / "report-annex-default-2025.json", folder)
+    province = {"format": 1, "id": "bieu-tinh-2026", "kind": "report_annex", "title": "Biểu của tỉnh", "version": "1",
+                "groups": [{"title": "Hộ", "columns": [
+                    {"id": "households", "header": "Số hộ", "kind": "count"},
+                    {"id": "gdht_share", "header": "Tỉ lệ", "kind": "percent", "numerator": "gdht_recognised",
+                     "denominator": "households"}]}]}
+    (folder / "bieu-tinh-2026.json").write_text(json.dumps(province, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(report_forms, "layouts_dir", lambda: folder)
+    assert [lay.id for lay in report_forms.all_layouts()] == ["bieu-tinh-2026", "report-annex-default-2025"]
+    _commune(db)
+    with db.write() as s:
+        rid = reports.save_report(s, reports.ReportForm("annual", Y, layout_id="bieu-tinh-2026"))
+        assert reports.report_figures(s, rid)[1].id == "bieu-tinh-2026"
+        reports.finalise(s, rid)
+        assert reports.load_report(s, rid).layout_id == "bieu-tinh-2026"
+        with pytest.raises(UserError, match="Không có mẫu phụ lục 'khong-co'"):
+            reports.save_report(s, reports.ReportForm("half_year", Y, layout_id="khong-co"))

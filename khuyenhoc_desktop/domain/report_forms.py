@@ -106,8 +106,23 @@ def layouts_dir() -> Path:
     return forms_dir() / "reports"
 
 
+DEFAULT_ID = "report-annex-default-2025"
+
+
+def all_layouts(known: set[str] | None = None) -> list[AnnexLayout]:
+    """Every annex layout shipped in forms/reports (a province's own form is one more file)."""
+    return [load_layout(p, known) for p in sorted(layouts_dir().glob("*.json"))]
+
+
+def find_layout(layout_id: str, known: set[str] | None = None) -> AnnexLayout:
+    for layout in all_layouts(known):
+        if layout.id == layout_id:
+            return layout
+    raise UserError(f"Không có mẫu phụ lục '{layout_id}' trong thư mục forms/reports.")
+
+
 def default_layout(known: set[str] | None = None) -> AnnexLayout:
-    return load_layout(layouts_dir() / "report-annex-default-2025.json", known)
+    return find_layout(DEFAULT_ID, known)
 
 
 def percent_text(numerator: int, denominator: int, digits: int = 2) -> str:

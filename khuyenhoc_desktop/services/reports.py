@@ -271,6 +271,7 @@ class ReportForm:
     recipients: list[str] = field(default_factory=list)
     narrative: list[list[str]] | None = None
     id: int | None = None
+    layout_id: str = ""  # the annex layout (forms/reports); "" keeps the report's, or the default
 
 
 def next_number(session: Session, year: int, suffix: str = "BC-HKH") -> str:
@@ -313,6 +314,9 @@ def save_report(session: Session, form: ReportForm) -> int:
     # Paragraphs are kept: only the Unicode form is normalised here.
     report.narrative = json.dumps([[nfc(h), unicodedata.normalize("NFC", t).strip()] for h, t in narrative],
                                   ensure_ascii=False)
+    if form.layout_id or not report.layout:
+        layout = report_forms.find_layout(form.layout_id or report_forms.DEFAULT_ID, set(INDICATORS))
+        report.layout = json.dumps(layout.raw, ensure_ascii=False, sort_keys=True)
     session.flush()
     return report.id
 
@@ -320,7 +324,8 @@ def save_report(session: Session, form: ReportForm) -> int:
 def load_report(session: Session, report_id: int) -> ReportForm:
     report = _report(session, report_id)
     return ReportForm(report.kind, report.year, report.number, report.report_date, report.addressed_to,
-                      json.loads(report.recipients), json.loads(report.narrative), report.id)
+                      json.loads(report.recipients), json.loads(report.narrative), report.id,
+                      json.loads(report.layout)["id"] if report.layout else "")
 
 
 def _report(session: Session, report_id: int) -> Report:
@@ -331,11 +336,13 @@ def _report(session: Session, report_id: int) -> Report:
 
 
 def report_figures(session: Session, report_id: int) -> tuple[Figures, AnnexLayout]:
-    """Frozen figures and layout of a finalised report; live ones for a draft."""
+    """Frozen figures of a finalised report, live ones for a draft; the report's annex layout."""
     report = _report(session, report_id)
+    layout = (report_forms.parse_layout(json.loads(report.layout)) if report.layout
+              else report_forms.default_layout(set(INDICATORS)))
     if report.finalised:
-        return Figures.from_json(report.figures), report_forms.parse_layout(json.loads(report.layout))
-    return figures_for(session, report.kind, report.year), report_forms.default_layout(set(INDICATORS))
+        return Figures.from_json(report.figures), layout
+    return figures_for(session, report.kind, report.year), layout
 
 
 def finalise(session: Session, report_id: int) -> None:
@@ -347,7 +354,8 @@ def finalise(session: Session, report_id: int) -> None:
         raise UserError(f"Kỳ báo cáo chưa kết thúc (đến {format_date(report.period_end)}); chưa chốt được.")
     figures = figures_for(session, report.kind, report.year)
     report.figures = figures.as_json()
-    report.layout = json.dumps(report_forms.default_layout(set(INDICATORS)).raw, ensure_ascii=False, sort_keys=True)
+    if not report.layout:
+        report.layout = json.dumps(report_forms.default_layout(set(INDICATORS)).raw, ensure_ascii=False, sort_keys=True)
     report.finalised, report.finalised_at = True, utcnow()
     lock = session.scalar(select(func.max(FundLock.locked_until)))
     if lock is None or lock < report.period_end:

@@ -476,7 +476,7 @@ class Report(Record, Base):
     addressed_to: Mapped[str] = mapped_column(String(300), default="", nullable=False)
     recipients: Mapped[str] = mapped_column(Text, default="[]", nullable=False)  # JSON list
     narrative: Mapped[str] = mapped_column(Text, default="[]", nullable=False)  # JSON [[heading, text], …]
-    layout: Mapped[str] = mapped_column(Text, default="", nullable=False)  # JSON, frozen when finalised
+    layout: Mapped[str] = mapped_column(Text, default="", nullable=False)  # JSON: the annex layout, as chosen
     figures: Mapped[str] = mapped_column(Text, default="", nullable=False)  # JSON, frozen when finalised
     finalised: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     finalised_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
