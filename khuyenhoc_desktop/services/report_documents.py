@@ -47,7 +47,9 @@ def report_doc(session: Session, report_id: int) -> ReportDoc:
         software_version=__version__, draft=not report.finalised)
 
 
-def file_stem(report: Report) -> str:
+def file_stem(session: Session, report_id: int) -> str:
+    """'bao-cao-tong-ket-nam-2025-so-01-bc-hkh': the name the report's files share."""
+    report = session.get(Report, report_id)
     kind = "so-ket-6-thang" if report.kind == "half_year" else "tong-ket-nam"
     return f"bao-cao-{kind}-{report.year}-so-{fold(report.number).replace('/', '-').replace(' ', '')}"
 
@@ -74,7 +76,7 @@ def write_report(session: Session, report_id: int, out_dir: Path | str, *, signe
     doc = report_doc(session, report_id)
     if signer is not None and doc.draft:
         raise UserError(f"Báo cáo {report.number} chưa chốt; hãy chốt số liệu trước khi ký.")
-    stem = file_stem(report)
+    stem = file_stem(session, report_id)
     pdf_path, xlsx_path = out_dir / f"{stem}.pdf", out_dir / f"{stem}.xlsx"
     for path in (pdf_path, xlsx_path) + ((xlsx_path.with_name(xlsx_path.name + ".p7s"),) if signer else ()):
         if path.exists() and not overwrite:

@@ -370,3 +370,14 @@ def list_reports(session: Session) -> list[dict]:
                      "date": format_date(r.report_date), "finalised": r.finalised,
                      "period": f"{format_date(r.period_start)}–{format_date(r.period_end)}"})
     return rows
+
+
+def addressee_suggestions(session: Session) -> list[str]:
+    """Whom a report goes to: the profile's 'báo cáo lên' first, its parent body, then the
+    addressees of earlier reports."""
+    from khuyenhoc_desktop.services.profile import get_profile
+
+    profile = get_profile(session)
+    names = [profile.report_to, profile.parent_body] if profile else []
+    names += list(session.scalars(select(Report.addressed_to).order_by(Report.id.desc())))
+    return list(dict.fromkeys(n for n in names if n))

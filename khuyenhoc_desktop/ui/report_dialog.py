@@ -21,28 +21,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from khuyenhoc_desktop.domain.dates import today
 from khuyenhoc_desktop.domain.money import format_count, format_money
+from khuyenhoc_desktop.domain import report_forms
 from khuyenhoc_desktop.domain.report_forms import percent_text
 from khuyenhoc_desktop.errors import UserError, ValidationError
 from khuyenhoc_desktop.services import reports
-from khuyenhoc_desktop.services.profile import get_profile
-from khuyenhoc_desktop.storage.models import Report
 from khuyenhoc_desktop.ui.fund_dialogs import confirm, date_edit, show_field_errors
 from khuyenhoc_desktop.ui.widgets import ErrorLabel, RowsModel, add_field, setup_row_table
 
 FIGURE_HEADERS = ["Nhóm", "Chỉ tiêu", "Số liệu", "Tỉ lệ", "Cùng kỳ năm trước"]
 RECIPIENTS_HINT = "Mỗi nơi nhận một dòng, ví dụ:\nNhư trên;\nĐảng ủy, UBND xã (b/c);\nLưu: VT."
-
-
-def addressee_suggestions(session) -> list[str]:
-    """The profile's 'báo cáo lên' first, then its parent body, then addressees used before."""
-    profile = get_profile(session)
-    names = [profile.report_to, profile.parent_body] if profile else []
-    names += list(session.scalars(select(Report.addressed_to).order_by(Report.id.desc())))
-    return list(dict.fromkeys(n for n in names if n))
 
 
 def addressee_combo(names: list[str], current: str | None = None) -> QComboBox:
@@ -79,7 +69,7 @@ class NewReportDialog(QDialog):
         self.year.setRange(1990, 2100)
         self.year.setValue(year)
         with ctx.db.read() as session:
-            names = addressee_suggestions(session)
+            names = reports.addressee_suggestions(session)
         self.addressed_to = addressee_combo(names)
         self.number = QLineEdit()
         self.number.setPlaceholderText("ví dụ 05/BC-HKH")
@@ -88,6 +78,12 @@ class NewReportDialog(QDialog):
         form.addRow("Loại báo cáo:", self.kind)
         form.addRow("Năm:", self.year)
         form.addRow("Kính gửi:", self.addressed_to)
+        self.layout_choice = QComboBox()
+        self.layout_choice.setAccessibleName("Mẫu phụ lục")
+        for annex in report_forms.all_layouts(set(reports.INDICATORS)):
+            self.layout_choice.addItem(f"{annex.title} ({annex.id})", annex.id)
+        self.layout_choice.setCurrentIndex(max(0, self.layout_choice.findData(report_forms.DEFAULT_ID)))
+        form.addRow("Mẫu phụ lục:", self.layout_choice)
         self.errors = {"number": add_field(form, "Số:", self.number)}
         self.general = ErrorLabel()
         note = QLabel("Phần nội dung được điền sẵn từ số liệu; sửa lại bằng nút Sửa… sau khi lập.")
@@ -120,7 +116,8 @@ class NewReportDialog(QDialog):
 
     def save(self) -> None:
         form = reports.ReportForm(kind=self.kind.currentData(), year=self.year.value(), number=self.number.text(),
-                                  addressed_to=self.addressed_to.currentText())
+                                  addressed_to=self.addressed_to.currentText(),
+                                  layout_id=self.layout_choice.currentData() or "")
         try:
             with self.ctx.db.write() as session:
                 self.saved_id = reports.save_report(session, form)
@@ -183,7 +180,7 @@ class ReportDialog(QDialog):
         with ctx.db.read() as session:
             self.form = reports.load_report(session, report_id)
             self.figures, layout = reports.report_figures(session, report_id)
-            names = addressee_suggestions(session)
+            names = reports.addressee_suggestions(session)
         label = reports.KINDS[self.form.kind]
         self.setWindowTitle(f"Báo cáo số {self.form.number} — {label} {self.form.year}")
 

@@ -23,7 +23,6 @@ from khuyenhoc_desktop.domain.dates import format_date
 from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import report_documents, reports
-from khuyenhoc_desktop.storage.models import Report
 from khuyenhoc_desktop.ui import pdf_view
 from khuyenhoc_desktop.ui.export_action import LAST_FOLDER_KEY, confirm_replace, open_folder, start_folder
 from khuyenhoc_desktop.ui.fund_dialogs import confirm
@@ -212,7 +211,7 @@ class ReportsPage(QWidget):
 
     def _file_stem(self, report_id: int) -> str:
         with self.ctx.db.read() as session:
-            return report_documents.file_stem(session.get(Report, report_id))
+            return report_documents.file_stem(session, report_id)
 
     def show_report(self, on_open=None) -> None:
         from khuyenhoc_desktop.ui.paper_dialog import open_paper
