@@ -16,7 +16,7 @@ from khuyenhoc_desktop import cli
 from khuyenhoc_desktop.domain.cccd import make_cccd
 from khuyenhoc_desktop.domain.dates import utcnow
 from khuyenhoc_desktop.errors import DatabaseFileError, DatabaseLockedError
-from khuyenhoc_desktop.services import app_settings, fund, lists, profile, registry, reviews, titles
+from khuyenhoc_desktop.services import app_settings, fund, lists, profile, registry, reports, reviews, titles
 from khuyenhoc_desktop.services.registry import (
     BranchForm,
     ClanForm,
@@ -435,6 +435,7 @@ def _one_of_everything(db):
             number="01/QĐ-HKH", decided_on="03/01/2025", lines=[fund.PayoutLineForm("Lê Na", 500_000)]))
         fund.pay_decision(s, dec)
         fund.lock_until(s, "31/01/2025")
+        reports.save_report(s, reports.ReportForm("annual", 2025))
     return h
 
 
