@@ -235,3 +235,16 @@ def test_sign_with_p12_then_verify(ctx, qtbot, tmp_path, pki, user_data):
     unsigned.write_bytes(b"%PDF-1.4\n%%EOF\n")
     refused = check(unsigned)
     assert refused.error.isVisibleTo(refused) and not refused.headline.isVisibleTo(refused)
+
+
+def test_settings_show_and_forget_the_signing_choice(ctx, qtbot, user_data):
+    from khuyenhoc_desktop.ui.main_window import MainWindow
+
+    identity.save_setting(identity.IdentitySetting("pkcs11", "/usr/lib/softhsm/libsofthsm2.so", "T", "0a1b"))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    page = window.show_page("settings")
+    assert page.signing_text.text() == "USB token T (thư viện /usr/lib/softhsm/libsofthsm2.so, khóa 0a1b)"
+    page.forget_button.click()
+    assert identity.load_setting() is None and not page.forget_button.isEnabled()
+    assert page.signing_text.text().startswith("Chưa chọn")

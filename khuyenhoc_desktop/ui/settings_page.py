@@ -1,4 +1,5 @@
-"""Cài đặt: the commune profile, the text size, the titles' local names, where the data file is."""
+"""Cài đặt: the commune profile, the text size, the titles' local names, the signing
+choice and the trusted roots, where the data file is."""
 
 from __future__ import annotations
 
@@ -47,6 +48,18 @@ class SettingsPage(QWidget):
         names_button.setToolTip("Dùng tên gọi cũ của địa phương, ví dụ \"Gia đình hiếu học\"")
         names_button.clicked.connect(lambda: TitleNamesDialog(ctx, self).exec())
         form.addRow("Danh hiệu", names_button)
+        self.signing_text = QLabel()
+        self.signing_text.setWordWrap(True)
+        roots_button = QPushButton("Chứng thư gốc tin cậy…")
+        roots_button.clicked.connect(self._trusted_roots)
+        self.forget_button = QPushButton("Quên lựa chọn ký")
+        self.forget_button.setToolTip("Lần ký sau sẽ hỏi lại tệp .p12 hoặc USB token (mã PIN không bao giờ được lưu)")
+        self.forget_button.clicked.connect(self._forget_signing)
+        signing_row = QHBoxLayout()
+        signing_row.addWidget(self.signing_text, 1)
+        signing_row.addWidget(roots_button)
+        signing_row.addWidget(self.forget_button)
+        form.addRow("Chữ ký số", signing_row)
         form.addRow("Tệp dữ liệu", db_path)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -54,7 +67,32 @@ class SettingsPage(QWidget):
         layout.addStretch()
         ctx.notifier.profile_changed.connect(self.ensure_loaded)
 
+    def _show_signing(self) -> None:
+        from khuyenhoc_desktop.signing import identity
+
+        setting = identity.load_setting()
+        if setting is None:
+            text = "Chưa chọn; chọn khi ký báo cáo (trang Báo cáo › Ký số và xuất…)."
+        elif setting.kind == "p12":
+            text = f"Tệp chứng thư số: {setting.path}"
+        else:
+            text = f"USB token {setting.token_label} (thư viện {setting.path}, khóa {setting.key_id})"
+        self.signing_text.setText(text)
+        self.forget_button.setEnabled(setting is not None)
+
+    def _forget_signing(self) -> None:
+        from khuyenhoc_desktop.signing import identity
+
+        identity.clear_setting()
+        self._show_signing()
+
+    def _trusted_roots(self) -> None:
+        from khuyenhoc_desktop.ui.verify_dialog import TrustedRootsDialog
+
+        TrustedRootsDialog(self).exec()
+
     def ensure_loaded(self) -> None:
+        self._show_signing()
         self.font_size.blockSignals(True)
         self.font_size.setValue(self.window_.text_size())
         self.font_size.blockSignals(False)
