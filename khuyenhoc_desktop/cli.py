@@ -46,6 +46,18 @@ def _add_db(parser: argparse.ArgumentParser, default=argparse.SUPPRESS) -> None:
     parser.add_argument("--db", metavar="TỆP", default=default, help="tệp dữ liệu (SQLite)")
 
 
+# Sub-command modules, each with `add_parser(sub)` and `run(args)`; imported when the parser is
+# built (their own module level is standard library only, so startup stays quick).
+COMMAND_MODULES = ("cli_import", "cli_export", "cli_forms", "cli_titles", "cli_fund", "cli_sign", "cli_reports",
+                   "cli_consolidate")
+
+
+def _command_modules():
+    import importlib
+
+    return [importlib.import_module(f"khuyenhoc_desktop.{name}") for name in COMMAND_MODULES]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = VietnameseArgumentParser(
         prog="khuyenhoc",
@@ -71,25 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--commune", type=int, metavar="MÃ", help="mã xã, phường theo danh mục 2025 (mặc định chọn theo --seed)")
     _add_db(p)
 
-    from khuyenhoc_desktop import (
-        cli_consolidate,
-        cli_export,
-        cli_forms,
-        cli_fund,
-        cli_import,
-        cli_reports,
-        cli_sign,
-        cli_titles,
-    )
-
-    cli_import.add_parser(sub)
-    cli_export.add_parser(sub)
-    cli_forms.add_parser(sub)
-    cli_titles.add_parser(sub)
-    cli_fund.add_parser(sub)
-    cli_sign.add_parser(sub)
-    cli_reports.add_parser(sub)
-    cli_consolidate.add_parser(sub)
+    for module in _command_modules():
+        known = set(sub.choices)
+        module.add_parser(sub)
+        for name in set(sub.choices) - known:
+            sub.choices[name].set_defaults(handler=module.run)
     return parser
 
 
@@ -206,23 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     try:
         args = build_parser().parse_args(argv)
-        from khuyenhoc_desktop import (
-            cli_consolidate,
-            cli_export,
-            cli_forms,
-            cli_fund,
-            cli_import,
-            cli_reports,
-            cli_sign,
-            cli_titles,
-        )
-
-        handlers = {"list": cmd_list, "stats": cmd_stats, "demo": cmd_demo,
-                    "import": cli_import.run, "export": cli_export.run, "forms": cli_forms.run,
-                    "decisions": cli_titles.run, "certificates": cli_titles.run, "papers": cli_titles.run,
-                    "fund": cli_fund.run, "verify": cli_sign.run, "sign": cli_sign.run, "trust": cli_sign.run,
-                    "report": cli_reports.run, "consolidate": cli_consolidate.run}
-        handler = handlers.get(args.command)
+        handlers = {"list": cmd_list, "stats": cmd_stats, "demo": cmd_demo}
+        handler = getattr(args, "handler", None) or handlers.get(args.command)
         return handler(args) if handler else _run_gui(args)
     except UserError as exc:
         sys.stderr.write(f"Lỗi: {exc}\n")

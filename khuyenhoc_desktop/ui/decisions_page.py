@@ -22,7 +22,7 @@ from khuyenhoc_desktop.domain import dates
 from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import titles
-from khuyenhoc_desktop.ui.widgets import RowsModel, setup_row_table
+from khuyenhoc_desktop.ui.widgets import RowsModel, select_record, selected_row, setup_row_table
 
 HEADERS = ["Số", "Ngày", "Danh hiệu", "Năm", "Số được công nhận", "Trạng thái"]
 ALL_TITLES = "Tất cả danh hiệu"
@@ -169,15 +169,10 @@ class DecisionsPage(QWidget):
 
     # ---- selection
     def selected(self) -> dict | None:
-        model = self.table.selectionModel()
-        rows = model.selectedRows() if model else []
-        return self.rows[rows[0].row()] if rows and rows[0].row() < len(self.rows) else None
+        return selected_row(self.table, self.rows)
 
     def select_id(self, decision_id: int) -> None:
-        for n, row in enumerate(self.rows):
-            if row["id"] == decision_id:
-                self.table.selectRow(n)
-                return
+        select_record(self.table, self.rows, decision_id)
 
     def _update_buttons(self) -> None:
         row = self.selected()

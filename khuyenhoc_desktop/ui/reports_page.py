@@ -28,7 +28,7 @@ from khuyenhoc_desktop.ui.export_action import LAST_FOLDER_KEY, confirm_replace,
 from khuyenhoc_desktop.ui.fund_dialogs import confirm
 from khuyenhoc_desktop.ui.ops import run_with_progress
 from khuyenhoc_desktop.ui.report_dialog import report_label
-from khuyenhoc_desktop.ui.widgets import RowsModel, setup_row_table
+from khuyenhoc_desktop.ui.widgets import RowsModel, select_record, selected_row, setup_row_table
 
 HEADERS = ["Số", "Loại", "Năm", "Kỳ", "Ngày", "Trạng thái"]
 CHANGED_KINDS = {"reports", "fund", "settings"}
@@ -131,15 +131,10 @@ class ReportsPage(QWidget):
 
     # ---- selection
     def selected(self) -> dict | None:
-        model = self.table.selectionModel()
-        rows = model.selectedRows() if model else []
-        return self.rows[rows[0].row()] if rows and rows[0].row() < len(self.rows) else None
+        return selected_row(self.table, self.rows)
 
     def select_id(self, report_id: int) -> None:
-        for n, row in enumerate(self.rows):
-            if row["id"] == report_id:
-                self.table.selectRow(n)
-                return
+        select_record(self.table, self.rows, report_id)
 
     def _update_buttons(self) -> None:
         row = self.selected()

@@ -140,3 +140,17 @@ def setup_row_table(table: QTableView, *, multi: bool = False) -> None:
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(24)
     table.horizontalHeader().setStretchLastSection(True)
+
+
+def selected_row(table: QTableView, rows: list[dict]) -> dict | None:
+    """The record (a dict with "id") behind the selected line of a single-selection table."""
+    model = table.selectionModel()
+    chosen = model.selectedRows() if model else []
+    return rows[chosen[0].row()] if chosen and chosen[0].row() < len(rows) else None
+
+
+def select_record(table: QTableView, rows: list[dict], record_id: int) -> None:
+    for n, row in enumerate(rows):
+        if row["id"] == record_id:
+            table.selectRow(n)
+            return
