@@ -49,7 +49,7 @@ def _add_db(parser: argparse.ArgumentParser, default=argparse.SUPPRESS) -> None:
 # Sub-command modules, each with `add_parser(sub)` and `run(args)`; imported when the parser is
 # built (their own module level is standard library only, so startup stays quick).
 COMMAND_MODULES = ("cli_import", "cli_export", "cli_forms", "cli_titles", "cli_fund", "cli_sign", "cli_reports",
-                   "cli_consolidate")
+                   "cli_consolidate", "cli_backup")
 
 
 def _command_modules():
