@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QStackedLayout,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -22,7 +21,13 @@ from khuyenhoc_desktop.domain import dates
 from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import titles
-from khuyenhoc_desktop.ui.widgets import RowsModel, select_record, selected_row, setup_row_table
+from khuyenhoc_desktop.ui.widgets import (
+    RowsModel,
+    select_record,
+    selected_row,
+    setup_row_table,
+    table_or_empty,
+)
 
 HEADERS = ["Số", "Ngày", "Danh hiệu", "Năm", "Số được công nhận", "Trạng thái"]
 ALL_TITLES = "Tất cả danh hiệu"
@@ -99,13 +104,7 @@ class DecisionsPage(QWidget):
         # Double click and Enter both arrive as `activated`.
         self.table.activated.connect(lambda _i: self._open_selected())
         QShortcut(QKeySequence.Delete, self.table, activated=self.delete_decision, context=Qt.WidgetShortcut)
-        self.empty = QLabel()
-        self.empty.setAlignment(Qt.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setObjectName("emptyState")
-        self.stack = QStackedLayout()
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty)
+        self.stack, self.empty = table_or_empty(self.table)
         self.count_label = QLabel()
         self.count_label.setObjectName("rowCount")
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QStackedLayout,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -40,7 +39,7 @@ from khuyenhoc_desktop.ui.fund_dialogs import (
 )
 from khuyenhoc_desktop.ui.fund_summary import FundSummary
 from khuyenhoc_desktop.ui.paper_dialog import open_paper, save_workbook
-from khuyenhoc_desktop.ui.widgets import WARNING_STYLE, setup_row_table
+from khuyenhoc_desktop.ui.widgets import WARNING_STYLE, setup_row_table, table_or_empty
 
 HEADERS = ["Ngày", "Số phiếu thu", "Số phiếu chi", "Diễn giải", "Thu", "Chi", "Tồn"]
 WIDTHS = (90, 120, 120, 420, 120, 120, 130)
@@ -242,13 +241,7 @@ class FundPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         # Vouchers are never deleted: Del means "cancel this voucher".
         QShortcut(QKeySequence.Delete, self.table, activated=self.cancel_voucher, context=Qt.WidgetShortcut)
-        self.empty = QLabel()
-        self.empty.setAlignment(Qt.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setObjectName("emptyState")
-        self.stack = QStackedLayout()
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty)
+        self.stack, self.empty = table_or_empty(self.table)
         self.count_label = QLabel()
         self.count_label.setObjectName("rowCount")
         book_tab = QWidget()

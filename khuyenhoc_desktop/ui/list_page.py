@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QStackedLayout,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -20,7 +19,7 @@ from khuyenhoc_desktop.services.import_read import IMPORT_KINDS
 from khuyenhoc_desktop.services.lists import ListQuery, hamlet_choices
 from khuyenhoc_desktop.ui.dialogs import confirm_delete, open_editor
 from khuyenhoc_desktop.ui.table_model import PagedTableModel
-from khuyenhoc_desktop.ui.widgets import setup_row_table
+from khuyenhoc_desktop.ui.widgets import setup_row_table, table_or_empty
 
 SEARCH_PLACEHOLDER = "Gõ tên, không cần dấu…"
 
@@ -108,13 +107,7 @@ class ListPage(QWidget):
         self.table.doubleClicked.connect(lambda _i: self.edit())
         self.table.activated.connect(lambda _i: self.edit())
         self.table.horizontalHeader().sectionResized.connect(self._save_widths)
-        self.empty = QLabel(spec.empty_text)
-        self.empty.setAlignment(Qt.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setObjectName("emptyState")
-        self.stack = QStackedLayout()
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty)
+        self.stack, self.empty = table_or_empty(self.table, spec.empty_text)
 
         self.count_label = QLabel()
         self.count_label.setObjectName("rowCount")

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
-    QStackedLayout,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -28,7 +26,13 @@ from khuyenhoc_desktop.ui.export_action import LAST_FOLDER_KEY, confirm_replace,
 from khuyenhoc_desktop.ui.fund_dialogs import confirm
 from khuyenhoc_desktop.ui.ops import run_with_progress
 from khuyenhoc_desktop.ui.report_dialog import report_label
-from khuyenhoc_desktop.ui.widgets import RowsModel, select_record, selected_row, setup_row_table
+from khuyenhoc_desktop.ui.widgets import (
+    RowsModel,
+    select_record,
+    selected_row,
+    setup_row_table,
+    table_or_empty,
+)
 
 HEADERS = ["Số", "Loại", "Năm", "Kỳ", "Ngày", "Trạng thái"]
 CHANGED_KINDS = {"reports", "fund", "settings"}
@@ -89,14 +93,9 @@ class ReportsPage(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.table.activated.connect(lambda _i: self._open_selected())
-        self.empty = QLabel("Chưa có báo cáo nào. Bấm Báo cáo mới… để lập báo cáo sơ kết 6 tháng "
-                            "hoặc tổng kết năm; nội dung được điền sẵn từ số liệu.")
-        self.empty.setAlignment(Qt.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setObjectName("emptyState")
-        self.stack = QStackedLayout()
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty)
+        self.stack, self.empty = table_or_empty(
+            self.table, "Chưa có báo cáo nào. Bấm Báo cáo mới… để lập báo cáo sơ kết 6 tháng "
+                        "hoặc tổng kết năm; nội dung được điền sẵn từ số liệu.")
         self.count_label = QLabel()
         self.count_label.setObjectName("rowCount")
 

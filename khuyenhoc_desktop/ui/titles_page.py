@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QStackedLayout,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -31,7 +30,7 @@ from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import scoring, titles
 from khuyenhoc_desktop.services.lists import hamlet_choices
 from khuyenhoc_desktop.ui.list_page import SEARCH_PLACEHOLDER
-from khuyenhoc_desktop.ui.widgets import setup_row_table
+from khuyenhoc_desktop.ui.widgets import setup_row_table, table_or_empty
 
 BLOCK = 100
 MAX_BLOCKS = 50
@@ -227,13 +226,7 @@ class TitlesPage(QWidget):
             self.table.setColumnWidth(i, width)
         self.table.doubleClicked.connect(lambda _i: self.score())
         self.table.activated.connect(lambda _i: self.score())
-        self.empty = QLabel()
-        self.empty.setObjectName("emptyState")
-        self.empty.setAlignment(Qt.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.stack = QStackedLayout()
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty)
+        self.stack, self.empty = table_or_empty(self.table)
         self.row_count = QLabel()
         self.row_count.setObjectName("rowCount")
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QStackedLayout,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -154,3 +155,16 @@ def select_record(table: QTableView, rows: list[dict], record_id: int) -> None:
         if row["id"] == record_id:
             table.selectRow(n)
             return
+
+
+def table_or_empty(table: QTableView, text: str = "") -> tuple[QStackedLayout, QLabel]:
+    """A page's table and, in its place when there is nothing to show, a centred line saying
+    what to do first; show one with `stack.setCurrentWidget`."""
+    empty = QLabel(text)
+    empty.setAlignment(Qt.AlignCenter)
+    empty.setWordWrap(True)
+    empty.setObjectName("emptyState")
+    stack = QStackedLayout()
+    stack.addWidget(table)
+    stack.addWidget(empty)
+    return stack, empty
