@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import getpass
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,11 +70,20 @@ def sqlite_backup(source: Path, target: Path) -> None:
         src.close()
 
 
+def _computer_account() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
 class Database:
     """One open data file. Use `with db.write() as s:` for changes, `with db.read() as s:` to look."""
 
     def __init__(self, path: str | Path, *, migrate: bool = True, revision: str = "head"):
         self.path = Path(path).expanduser().resolve()
+        # Who makes the changes: the signed-in program user, else the computer account.
+        self.actor: str = _computer_account()
         self._check_file()
         self._check_contents()
         self._lock = FileLock(str(self.path) + ".lock", thread_local=False)
