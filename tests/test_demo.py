@@ -396,6 +396,9 @@ def test_demo_fund_year(demo_db):
         assert fund.locked_until(s) == dt.date(last, 12, 31)
         cancelled = list(s.scalars(select(Voucher).where(Voucher.cancelled_on.is_not(None))))
         assert len(cancelled) == 1 and cancelled[0].cancel_reason.startswith("Ghi trùng phiếu PT-")
+        # The duplicate is numbered right after the receipt it copies, on the same day.
+        original = s.scalar(select(Voucher).where(Voucher.number == cancelled[0].cancel_reason.split()[-1]))
+        assert cancelled[0].seq == original.seq + 1 and cancelled[0].voucher_date == original.voucher_date
         purposes = {label for label, _r, _p in fund.totals_by(s, dt.date(last, 1, 1), dt.date(last, 12, 31), "purpose")}
         assert {"Tết", "Ngày Khuyến học 2/10", "Khai giảng năm học"} <= purposes
         kinds = {v.payout_kind for v in s.scalars(select(Voucher).where(Voucher.kind == "payment"))}

@@ -84,6 +84,17 @@ def test_payment_that_would_go_negative_is_refused(db):
         assert s.scalar(select(func.count(Voucher.id))) == 4
 
 
+def test_money_received_and_paid_out_the_same_day(db):
+    with db.write() as s:
+        receipt(s, 500_000, day=d(5))
+        payment(s, 500_000, day=d(5))
+        duplicate = receipt(s, 200_000, day=d(6))
+        fund.cancel_voucher(s, duplicate.number, "Ghi trùng", cancelled_on=d(6))
+        with pytest.raises(UserError, match="làm quỹ âm"):
+            payment(s, 1, day=d(6))
+        assert fund.balance_on(s, d(6)) == 0
+
+
 def test_cancelling_a_spent_receipt_is_refused(db):
     with db.write() as s:
         r = receipt(s, 1_000_000, day=d(5))

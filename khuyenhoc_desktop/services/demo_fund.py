@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from khuyenhoc_desktop.domain.dates import today
-from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import fund
 from khuyenhoc_desktop.services.demo_titles import reseed_uids
 from khuyenhoc_desktop.storage.models import (
@@ -57,7 +56,7 @@ class _Fund:
             return None
         return dt.date.fromordinal(self.rng.randint(start.toordinal(), end.toordinal()))
 
-    def donations(self, year: int, until: dt.date, households: int) -> None:
+    def donations(self, year: int, until: dt.date, households: int, with_duplicate: bool = False) -> None:
         """The year's gifts, recorded in date order as a treasurer writes them."""
         gifts: list[tuple[dt.date, int, str, dict]] = []
         campaigns = (("Tết", (1, 5), (2, 10)), ("Khai giảng năm học", (8, 15), (9, 10)),
@@ -90,8 +89,11 @@ class _Fund:
                 gifts.append((day, self.rng.choice((3_000_000, 5_000_000, 8_000_000)), f"Quỹ khuyến học họ {name}",
                               {"party_kind": "free", "party_name": f"Ban liên lạc họ {name}"}))
         for day, amount, purpose, party in sorted(gifts, key=lambda g: g[0]):
-            fund.record_voucher(self.s, fund.VoucherForm(kind="receipt", voucher_date=day, amount=amount,
-                                                         purpose=purpose, handled_by=self.treasurer, **party))
+            receipt = fund.record_voucher(self.s, fund.VoucherForm(kind="receipt", voucher_date=day, amount=amount,
+                                                                   purpose=purpose, handled_by=self.treasurer, **party))
+            if with_duplicate and receipt.method == "cash":
+                self.duplicate_of(receipt)
+                with_duplicate = False
 
     def pupils(self, year: int, count: int) -> list[fund.PayoutLineForm]:
         lines = []
@@ -143,20 +145,13 @@ class _Fund:
                 kind="payment", voucher_date=day, amount=1_500_000, party_kind="free",
                 party_name="Ban tổ chức Ngày Khuyến học", purpose="Tổ chức Ngày Khuyến học 2/10", payout_kind="other"))
 
-    def cancel_one(self, year: int) -> None:
-        """A receipt recorded twice by mistake, cancelled the next day."""
-        first = self.s.scalar(select(Voucher).where(Voucher.fiscal_year == year, Voucher.kind == "receipt",
-                                                    Voucher.method == "cash").order_by(Voucher.seq).limit(1))
-        if first is None:
-            return
+    def duplicate_of(self, first: Voucher) -> None:
+        """The same receipt written twice by mistake, and the copy cancelled the same day."""
         duplicate = fund.record_voucher(self.s, fund.VoucherForm(
             kind="receipt", voucher_date=first.voucher_date, amount=first.amount, party_kind=first.party_kind,
             party_id=first.party_id, party_name=first.party_name, purpose=first.purpose, handled_by=self.treasurer))
-        try:
-            fund.cancel_voucher(self.s, duplicate.number, "Ghi trùng phiếu " + first.number,
-                                first.voucher_date + dt.timedelta(days=1), by="Kế toán")
-        except UserError:
-            pass
+        fund.cancel_voucher(self.s, duplicate.number, "Ghi trùng phiếu " + first.number, first.voucher_date,
+                            by="Kế toán")
 
 
 def add_fund(session: Session, seed: int, households: int, stamp: Callable[[], dict]) -> dict:
@@ -165,9 +160,8 @@ def add_fund(session: Session, seed: int, households: int, stamp: Callable[[], d
     builder = _Fund(session, seed, stamp)
     now = today()
     last = now.year - 1
-    builder.donations(last, dt.date(last, 12, 31), households)
+    builder.donations(last, dt.date(last, 12, 31), households, with_duplicate=True)
     builder.payouts(last, dt.date(last, 12, 31), households)
-    builder.cancel_one(last)
     fund.lock_until(session, dt.date(last, 12, 31), by="Chủ tịch", note=f"Đã chốt báo cáo quỹ năm {last}")
     builder.donations(now.year, now, households)
     builder.payouts(now.year, now, households)

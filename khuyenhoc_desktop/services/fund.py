@@ -151,13 +151,11 @@ def _lowest_from(session: Session, day: dt.date, in_kind: bool) -> int:
     by_day: dict[dt.date, int] = defaultdict(int)
     for d, a in _events(session, _goods() if in_kind else _money()):
         by_day[d] += a
-    running, lowest = 0, None
-    for d in sorted(by_day):
+    lowest = running = sum(a for d, a in by_day.items() if d <= day)
+    for d in sorted(d for d in by_day if d > day):
         running += by_day[d]
-        if d >= day:
-            lowest = running if lowest is None else min(lowest, running)
-    before = sum(a for d, a in by_day.items() if d < day)
-    return before if lowest is None else min(lowest, before)
+        lowest = min(lowest, running)
+    return lowest
 
 
 def _check_not_negative(session: Session, day: dt.date, amount: int, in_kind: bool, what: str) -> None:
