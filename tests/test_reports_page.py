@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings
 
 from khuyenhoc_desktop import paths
 from khuyenhoc_desktop.domain.dates import today
+from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import fund, reports
 from khuyenhoc_desktop.services.profile import get_profile
 from khuyenhoc_desktop.signing import identity, trust
@@ -117,6 +118,28 @@ def test_new_report_edit_and_finalise(ctx, qtbot, demo_db):
     assert not page.edit_button.isEnabled() and page.sign_button.isEnabled()
     with demo_db.read() as s:
         assert fund.locked_until(s) == dt.date(LAST, 12, 31)
+
+
+def test_a_draft_can_be_deleted_a_finalised_report_cannot(ctx, qtbot, demo_db):
+    page = make_page(ctx, qtbot)
+    new_report(page, "half_year", LAST)
+    new_report(page, "annual", LAST)
+    assert page.delete_button.isEnabled()
+    draft = page.rows[0]
+    when_modal(lambda box: click_button(box, "Không"))
+    page.delete_report()
+    assert len(page.rows) == 2
+    when_modal(lambda box: click_button(box, "Xóa dự thảo"))
+    page.delete_report()
+    with demo_db.read() as s:
+        assert [r["number"] for r in reports.list_reports(s)] == [r["number"] for r in page.rows]
+    assert draft["id"] not in [r["id"] for r in page.rows] and len(page.rows) == 1
+    page.select_id(page.rows[0]["id"])
+    when_modal(lambda box: click_button(box, "Chốt số liệu"))
+    page.finalise_report()
+    assert not page.delete_button.isEnabled() and "đã chốt" in page.delete_button.toolTip()
+    with demo_db.write() as s, pytest.raises(UserError, match="đã chốt; không xóa được"):
+        reports.delete_draft(s, page.rows[0]["id"])
 
 
 def test_edit_dialog_refills_and_shows_field_errors(ctx, qtbot, demo_db):

@@ -363,6 +363,17 @@ def finalise(session: Session, report_id: int) -> None:
     session.flush()
 
 
+def delete_draft(session: Session, report_id: int) -> str:
+    """Remove a draft; a finalised report is a record of what was sent and stays. Returns its number."""
+    report = _report(session, report_id)
+    if report.finalised:
+        raise UserError(f"Báo cáo {report.number} đã chốt; không xóa được.")
+    number = report.number
+    session.delete(report)
+    session.flush()
+    return number
+
+
 def list_reports(session: Session) -> list[dict]:
     rows = []
     for r in session.scalars(select(Report).order_by(Report.year.desc(), Report.report_date.desc(), Report.id.desc())):

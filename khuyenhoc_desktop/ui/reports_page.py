@@ -59,6 +59,8 @@ class ReportsPage(QWidget):
         self.edit_button.clicked.connect(self.edit_report)
         self.finalise_button = QPushButton("Chốt số liệu…")
         self.finalise_button.clicked.connect(self.finalise_report)
+        self.delete_button = QPushButton("Xóa dự thảo…")
+        self.delete_button.clicked.connect(self.delete_report)
         self.view_button = QPushButton("Xem, in…")
         self.view_button.clicked.connect(self.show_report)
         self.export_button = QPushButton("Xuất tệp…")
@@ -76,7 +78,7 @@ class ReportsPage(QWidget):
         top.addWidget(title)
         top.addStretch()
         actions = QHBoxLayout()
-        for button in (self.new_button, self.edit_button, self.finalise_button):
+        for button in (self.new_button, self.edit_button, self.finalise_button, self.delete_button):
             actions.addWidget(button)
         actions.addSpacing(12)
         for button in (self.view_button, self.export_button, self.sign_button):
@@ -147,6 +149,7 @@ class ReportsPage(QWidget):
         self._enable(self.edit_button, draft_only, "Sửa số, ngày, nơi gửi và nội dung báo cáo dự thảo")
         self._enable(self.finalise_button, draft_only,
                      "Giữ nguyên số liệu của báo cáo và khóa sổ quỹ đến hết kỳ báo cáo")
+        self._enable(self.delete_button, draft_only, "Xóa báo cáo dự thảo này (báo cáo đã chốt thì giữ lại)")
         self._enable(self.view_button, any_row, "Xem báo cáo và phụ lục, in ra giấy (dự thảo có chữ DỰ THẢO)")
         self._enable(self.export_button, any_row, "Ghi tệp PDF và Excel phụ lục (chưa ký) vào một thư mục")
         self._enable(self.sign_button, finalised_only, "Ký số báo cáo đã chốt và ghi các tệp để gửi lên cấp trên")
@@ -202,6 +205,22 @@ class ReportsPage(QWidget):
             QMessageBox.warning(self, "Chưa chốt được", str(exc))
             return
         self.ctx.changed("reports", "fund")
+
+    def delete_report(self) -> None:
+        row = self.selected()
+        if row is None or row["finalised"]:
+            return
+        if not confirm(self, "Xóa dự thảo", f"Xóa dự thảo {report_label(row)}?",
+                       "Nội dung đã soạn của dự thảo này mất hẳn; số liệu trong các danh sách và sổ quỹ không thay đổi.",
+                       "Xóa dự thảo"):
+            return
+        try:
+            with self.ctx.db.write() as session:
+                reports.delete_draft(session, row["id"])
+        except UserError as exc:
+            QMessageBox.warning(self, "Chưa xóa được", str(exc))
+            return
+        self.ctx.changed("reports")
 
     def _file_stem(self, report_id: int) -> str:
         with self.ctx.db.read() as session:
