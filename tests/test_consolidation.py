@@ -209,6 +209,35 @@ def test_period_province_and_layout_mismatches(world, tmp_path):
     assert _status(odd)["layout.xlsx"] == (co.OTHER_LAYOUT, False)
 
 
+def test_a_provinces_own_layout_is_summed_by_that_layout(world, tmp_path, monkeypatch):
+    import json
+
+    from khuyenhoc_desktop.domain import report_forms
+
+    raw = json.loads((report_forms.layouts_dir() / f"{report_forms.DEFAULT_ID}.json").read_text(encoding="utf-8"))
+    raw.update(id="tinh-lai-chau-2026", version="2", title="Phụ lục theo mẫu của tỉnh Lai Châu")
+    raw["groups"] = raw["groups"][:1]
+    folder = tmp_path / "mau"
+    folder.mkdir()
+    for name in (f"{report_forms.DEFAULT_ID}.json",):
+        (folder / name).write_bytes((report_forms.layouts_dir() / name).read_bytes())
+    (folder / "tinh-lai-chau-2026.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(report_forms, "layouts_dir", lambda: folder)
+    province_layout = report_forms.find_layout("tinh-lai-chau-2026")
+
+    units = world["units"]
+    own = [_write(tmp_path, f"rieng-{i}.xlsx", _doc(units[i], i, layout=province_layout), world["signer"])
+           for i in range(2)]
+    result = _consolidate(world, own + [world["reports"][2]])
+    status = _status(result)
+    assert result.layout.id == "tinh-lai-chau-2026"
+    assert [status[p.name] for p in own] == [(co.RECEIVED, True)] * 2
+    assert status[world["reports"][2].name] == (co.OTHER_LAYOUT, False)
+    assert "tinh-lai-chau-2026/2" in result.files[2].message
+    assert set(result.totals) == set(province_layout.indicators())
+    assert result.totals["households"] == _values(0)["households"] + _values(1)["households"]
+
+
 def test_read_report_checks_the_machine_block(world, tmp_path):
     report = co.read_report(world["reports"][0])
     unit = world["units"][0]

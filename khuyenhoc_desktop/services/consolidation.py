@@ -8,7 +8,8 @@ listed with a Vietnamese reason and is not summed:
 - unsigned: not summed unless `include_unsigned`; signed by a root nobody trusted yet, but intact
   and valid: not summed unless `include_untrusted`; altered or an invalid signature: never;
 - another province, another period (the requested kind/year, else the one most files have) or
-  another annex layout than the program's default: never;
+  another annex layout (the one most files state, if the program has that layout file in
+  forms/reports — a province's own annex is one more file there — else the default): never;
 - the same commune twice: byte-identical copies count once; different reports of one commune are
   all left out (the program cannot know which one is the correction), so the clerk removes the
   wrong file and consolidates again.
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from khuyenhoc_desktop.domain import admin_units
 from khuyenhoc_desktop.domain.admin_units import Unit
-from khuyenhoc_desktop.domain.report_forms import AnnexLayout, default_layout
+from khuyenhoc_desktop.domain.report_forms import AnnexLayout, all_layouts, default_layout
 from khuyenhoc_desktop.domain.text import collation_key
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.signing import cms, trust
@@ -274,9 +275,6 @@ def consolidate(paths: Iterable[Path | str], *, trust_roots: Iterable[Path | str
     roots = [Path(p) for p in (trust.trusted_root_paths() if trust_roots is None else trust_roots)]
     for root in roots:  # a broken root is the caller's mistake, not a bad signature of some file
         load_certificate(root)
-    layout = default_layout()
-    layout_key = f"{layout.id}/{layout.version}"
-
     checks = [FileCheck(p) for p in paths]
     candidates: list[FileCheck] = []
     for check in checks:
@@ -299,6 +297,8 @@ def consolidate(paths: Iterable[Path | str], *, trust_roots: Iterable[Path | str
     kind = kind or _most_common([c.report.kind for c in candidates])
     year = year if year is not None else _most_common([c.report.year for c in candidates if c.report.kind == kind])
     wanted = " ".join(str(part) for part in (_PERIOD_NAMES.get(kind), year) if part)
+    layout = _layout_of(c.report.layout for c in candidates if (c.report.kind, c.report.year) == (kind, year))
+    layout_key = _key(layout)
     kept = []
     for check in candidates:
         report = check.report
@@ -323,6 +323,17 @@ def consolidate(paths: Iterable[Path | str], *, trust_roots: Iterable[Path | str
     missing = [u for u in admin_units.communes(province.code) if u.code not in summed_codes] if province else []
     return Consolidation(files=checks, accepted=accepted, province=province, kind=kind, year=year, layout=layout,
                          totals=totals, missing=missing, notes=notes)
+
+
+def _key(layout: AnnexLayout) -> str:
+    return f"{layout.id}/{layout.version}"
+
+
+def _layout_of(stated: Iterable[str]) -> AnnexLayout:
+    """The annex layout most files state, when the program has it; else the default one."""
+    known = {_key(layout): layout for layout in all_layouts()}
+    counts = Counter(key for key in stated if key in known)
+    return known[counts.most_common(1)[0][0]] if counts else default_layout()
 
 
 def _province_ok(check: FileCheck, province: Unit | None) -> bool:
