@@ -46,10 +46,20 @@ def _add_db(parser: argparse.ArgumentParser, default=argparse.SUPPRESS) -> None:
     parser.add_argument("--db", metavar="TỆP", default=default, help="tệp dữ liệu (SQLite)")
 
 
+def _add_user(parser: argparse.ArgumentParser, default=argparse.SUPPRESS) -> None:
+    parser.add_argument("--user", metavar="TÊN", default=default,
+                        help=f"đăng nhập (tệp có mật khẩu) với mật khẩu trong biến môi trường {PASSWORD_ENV}")
+
+
+PASSWORD_ENV = "KHUYENHOC_PASSWORD"
+# Who signs in to the data files this run opens (`--user`), set by `main`.
+_signed_user: str | None = None
+
+
 # Sub-command modules, each with `add_parser(sub)` and `run(args)`; imported when the parser is
 # built (their own module level is standard library only, so startup stays quick).
 COMMAND_MODULES = ("cli_import", "cli_export", "cli_forms", "cli_titles", "cli_fund", "cli_sign", "cli_reports",
-                   "cli_consolidate", "cli_backup")
+                   "cli_consolidate", "cli_backup", "cli_bench", "cli_users", "cli_audit")
 
 
 def _command_modules():
@@ -65,8 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     _add_db(parser, default=None)
+    _add_user(parser, default=None)
     parser.add_argument("--demo", action="store_true", help="mở xã mẫu (tệp riêng, tạo khi cần)")
-    parser.add_argument("--self-test", action="store_true", help="mở cửa sổ ẩn, đi qua mọi trang rồi thoát")
+    parser.add_argument("--self-test", action="store_true",
+                        help="tự kiểm tra chương trình trên bản sao tạm (xã mẫu, hoặc bản sao của --db): mở cửa sổ ẩn, "
+                             "in giấy, lập và ký số báo cáo, kiểm tra chữ ký, xuất Excel; mã thoát 0 khi đạt")
     sub = parser.add_subparsers(dest="command", parser_class=VietnameseArgumentParser)
 
     p = sub.add_parser("list", help="in một danh sách như trang danh sách")
@@ -88,7 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_parser(sub)
         for name in set(sub.choices) - known:
             sub.choices[name].set_defaults(handler=module.run)
+    _add_user_wherever_db(sub)
     return parser
+
+
+def _add_user_wherever_db(sub) -> None:
+    """`--user` next to every `--db`, at every level (`khuyenhoc fund receipt --db … --user …`)."""
+    for command in sub.choices.values():
+        if "--db" in command._option_string_actions and "--user" not in command._option_string_actions:
+            _add_user(command)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_user_wherever_db(action)
 
 
 def add_list_arguments(parser: argparse.ArgumentParser) -> None:
@@ -129,7 +153,31 @@ def open_db(path: str | None, *, must_exist: bool = True):
     target = Path(path) if path else default_db_path()
     if must_exist and not target.exists():
         raise UserError(f"Không có tệp dữ liệu {target}.")
-    return Database(target)
+    db = Database(target)
+    try:
+        sign_in(db, _signed_user)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def sign_in(db, user: str | None) -> None:
+    """On a protected file: `user` signs in (password from KHUYENHOC_PASSWORD, else asked on a
+    terminal); without `user` the file is only read, with CCCD and phone numbers masked."""
+    from khuyenhoc_desktop.services import users
+
+    if not users.open_as_guest(db) or user is None:
+        return
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None and sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"Mật khẩu của {user}: ")
+    if not password:
+        raise UserError(f"Thiếu mật khẩu của {user}: đặt biến môi trường {PASSWORD_ENV}, "
+                        "hoặc chạy lệnh trong cửa sổ dòng lệnh để được hỏi.")
+    users.sign_in(db, user, password)
 
 
 def _print(text: str) -> None:
@@ -204,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     try:
         args = build_parser().parse_args(argv)
+        global _signed_user
+        _signed_user = getattr(args, "user", None)
         handlers = {"list": cmd_list, "stats": cmd_stats, "demo": cmd_demo}
         handler = getattr(args, "handler", None) or handlers.get(args.command)
         return handler(args) if handler else _run_gui(args)

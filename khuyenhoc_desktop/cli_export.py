@@ -18,11 +18,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "export",
         help="xuất một danh sách ra tệp Excel (như trang danh sách, theo tìm kiếm và bộ lọc)",
         description="Xuất danh sách ra tệp Excel: cùng các dòng, thứ tự và bộ lọc như trang danh sách. "
-        "Số CCCD được che bớt, trừ khi có --full-ids.",
+        "Số CCCD, số điện thoại được che bớt, trừ khi có --full-personal-data.",
     )
     add_list_arguments(p)
     p.add_argument("--out", required=True, metavar="TỆP.xlsx", help="tệp Excel sẽ ghi")
-    p.add_argument("--full-ids", action="store_true", help="ghi đủ số CCCD (mặc định che bớt: 0010******56)")
+    p.add_argument("--full-personal-data", "--full-ids", dest="full_ids", action="store_true",
+                   help="ghi đủ số CCCD, số điện thoại (mặc định che bớt: 0010******56, 091****678)")
     p.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã có")
     p.add_argument("--format", choices=["text", "json"], default="text", help="cách báo kết quả")
     return p

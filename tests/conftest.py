@@ -1,6 +1,12 @@
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The program's data and log folders (automatic backups, signing choice, trusted roots, logs) go to
+# a throwaway folder for the whole run, subprocesses included, never the tester's own.
+_HOME = tempfile.mkdtemp(prefix="khuyenhoc-test-home-")
+os.environ["XDG_DATA_HOME"] = os.path.join(_HOME, "data")
+os.environ["XDG_STATE_HOME"] = os.path.join(_HOME, "state")
 
 import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402

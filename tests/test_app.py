@@ -92,20 +92,66 @@ def test_first_run_can_be_postponed(qtbot, ctx, db):
         assert s.scalar(select(CommuneProfile)) is None
 
 
-def test_self_test_visits_every_page(demo_template, tmp_path):
+SELF_TEST_STEPS = ("Mở cửa sổ chính (ẩn) và đi qua mọi trang", "In thử và xem trước giấy công nhận mẫu",
+                   "Lập báo cáo tổng kết năm", "Tạo chứng thư số dùng một lần", "Ký số báo cáo: PDF (PAdES)",
+                   "Kiểm tra hai chữ ký", "Xuất danh sách nhân khẩu ra Excel và đọc lại",
+                   "Phần ký bằng USB token (PKCS#11) có sẵn")
+
+
+def assert_self_test_passed(stdout: str) -> None:
+    """Nine numbered steps, each "đạt", then the closing verdict (also used on the bundle)."""
+    import re
+
+    passed = re.findall(r"^\[(\d)/9\] (.+): đạt \(\d+,\d giây\)$", stdout, re.MULTILINE)
+    assert [int(n) for n, _ in passed] == list(range(1, 10)), stdout
+    for step in SELF_TEST_STEPS:
+        assert any(title.startswith(step) for _, title in passed), step
+    assert "LỖI" not in stdout
+    assert "Đã mở trang Nhân khẩu" in stdout and "Đã mở trang Quyết định công nhận" in stdout
+    assert stdout.count("CHỮ KÝ HỢP LỆ") == 2
+    assert stdout.strip().endswith("Tự kiểm tra: đạt")
+
+
+def _self_test(tmp_path, *args, timeout=120):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path),
+               XDG_DATA_HOME=str(tmp_path))
+    return subprocess.run([sys.executable, "-m", "khuyenhoc_desktop", *args, "--self-test"],
+                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=timeout)
+
+
+def test_self_test_on_a_copy_never_touches_the_file(demo_template, tmp_path):
+    import hashlib
     import shutil
 
     path = tmp_path / "copy.sqlite"
     shutil.copy(demo_template, path)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "-m", "khuyenhoc_desktop", "--db", str(path), "--self-test"],
-        capture_output=True, text=True, encoding="utf-8", env=env, timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Đã mở trang Nhân khẩu" in result.stdout and "Đã mở trang Quyết định công nhận" in result.stdout
-    assert "Đã in thử và xem trước giấy công nhận mẫu" in result.stdout
-    assert result.stdout.strip().endswith("Tự kiểm tra: đạt")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = _self_test(tmp_path, "--db", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[1/9] Sao chép tệp dữ liệu vào thư mục tạm" in result.stdout
+    assert_self_test_passed(result.stdout)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert not path.with_name("copy.sqlite-wal").exists()
+
+
+def test_self_test_without_db_builds_its_own_demo(tmp_path):
+    result = _self_test(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[1/9] Tạo xã mẫu 60 hộ trong thư mục tạm: đạt" in result.stdout
+    assert_self_test_passed(result.stdout)
+    assert list(tmp_path.rglob("*.sqlite")) == []  # the demo lived in a temporary folder, not the user's data
+
+
+def test_self_test_names_what_failed_and_exits_1(tmp_path):
+    bad = tmp_path / "khong-phai.sqlite"
+    bad.write_text("không phải tệp dữ liệu")
+    result = _self_test(tmp_path, "--db", str(bad))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[1/9] Sao chép tệp dữ liệu vào thư mục tạm (tệp gốc chỉ được đọc): LỖI: không đọc được" in result.stdout
+    assert "[8/9] Xuất danh sách nhân khẩu ra Excel và đọc lại: LỖI: không làm được" in result.stdout
+    assert "Tự kiểm tra: không đạt (7/9 bước lỗi" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert bad.read_text() == "không phải tệp dữ liệu"
 
 
 def test_self_test_on_missing_file_is_refused(tmp_path):

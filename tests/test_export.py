@@ -17,7 +17,8 @@ from khuyenhoc_desktop.domain.dates import parse_date
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import exporting, lists
 from khuyenhoc_desktop.services import registry as reg
-from khuyenhoc_desktop.services.exporting import default_file_name, export_list, mask_id
+from khuyenhoc_desktop.domain.privacy import mask, mask_cccd
+from khuyenhoc_desktop.services.exporting import default_file_name, export_list
 from khuyenhoc_desktop.services.lists import ListQuery
 from tests.gui_helpers import click_button, seed, when_modal
 
@@ -78,8 +79,8 @@ def expected_value(column, shown):
         return None
     if column.kind == lists.DATE:
         return dt.datetime.combine(parse_date(shown), dt.time())
-    if exporting.is_id_column(column):
-        return mask_id(shown)
+    if exporting.is_personal_column(column):
+        return mask(column.personal, shown)
     return shown
 
 
@@ -94,8 +95,8 @@ def run(capsys, db, *argv):
 
 # ---------------------------------------------------------------- naming and masking
 def test_mask_id_keeps_first_four_and_last_two():
-    assert mask_id("001090123456") == "0010******56"
-    assert mask_id("") == "" and mask_id(None) == "" and mask_id("12345") == "*****"
+    assert mask_cccd("001090123456") == "0010******56"
+    assert mask_cccd("") == "" and mask_cccd(None) == "" and mask_cccd("12345") == "*****"
 
 
 def test_default_file_name():

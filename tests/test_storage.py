@@ -16,7 +16,7 @@ from khuyenhoc_desktop import cli
 from khuyenhoc_desktop.domain.cccd import make_cccd
 from khuyenhoc_desktop.domain.dates import utcnow
 from khuyenhoc_desktop.errors import DatabaseFileError, DatabaseLockedError
-from khuyenhoc_desktop.services import app_settings, fund, lists, profile, registry, reports, reviews, titles
+from khuyenhoc_desktop.services import app_settings, fund, lists, profile, registry, reports, reviews, titles, users
 from khuyenhoc_desktop.services.registry import (
     BranchForm,
     ClanForm,
@@ -436,13 +436,15 @@ def _one_of_everything(db):
         fund.pay_decision(s, dec)
         fund.lock_until(s, "31/01/2025")
         reports.save_report(s, reports.ReportForm("annual", 2025))
+        users.enable(s, "chutich", "Trần Văn Bảo", "mat-khau-thu")
     return h
 
 
 def test_every_table_has_uid_and_times(db):
     _one_of_everything(db)
     without_uid = {name for name, table in Base.metadata.tables.items() if "uid" not in table.c}
-    assert without_uid == {"clan_hamlet"}
+    # A link table, and the audit trail: log lines (with their own time `at`), not records to merge.
+    assert without_uid == {"clan_hamlet", "audit_log", "audit_context"}
     with db.read() as s:
         for name, table in Base.metadata.tables.items():
             if name in without_uid:

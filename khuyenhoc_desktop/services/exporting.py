@@ -4,7 +4,7 @@ a district clerk is glad to receive (see `documents.xlsx` for the look).
 The export runs the list page's own query (`lists.row_ids` for the order, `lists._display_select`
 for the values) but keeps the stored values: real dates, numbers as numbers, codes turned into
 their Vietnamese words. Each list may add `ListKind.export_extra` columns so that an export
-imports back. CCCD numbers are masked (Decree 13/2023) unless asked for in full.
+imports back. CCCD and phone numbers are masked (Decree 13/2023) unless asked for in full.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from khuyenhoc_desktop.documents import xlsx
-from khuyenhoc_desktop.domain import admin_units, vocab
+from khuyenhoc_desktop.domain import admin_units, privacy, roles, vocab
 from khuyenhoc_desktop.domain import dates
 from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.domain.text import fold
@@ -48,18 +48,9 @@ class ExportResult:
     rows: int
 
 
-def mask_id(value: str | None) -> str:
-    """'001090123456' → '0010******56': first 4 and last 2 digits kept (the province and
-    century/sex digits stay readable); short values are masked whole."""
-    text = str(value or "").strip()
-    if len(text) <= 6:
-        return "*" * len(text)
-    return text[:4] + "*" * (len(text) - 6) + text[-2:]
-
-
-def is_id_column(column: Column) -> bool:
-    """Columns holding a citizen ID (CCCD): masked unless the export asks for full numbers."""
-    return "cccd" in column.key
+def is_personal_column(column: Column) -> bool:
+    """Columns holding a person's CCCD or phone number: masked unless asked for in full."""
+    return column.personal is not None
 
 
 def export_columns(kind_key: str) -> list[Column]:
@@ -68,8 +59,8 @@ def export_columns(kind_key: str) -> list[Column]:
     return [*spec.columns, *spec.export_extra]
 
 
-def has_id_column(kind_key: str) -> bool:
-    return any(is_id_column(c) for c in export_columns(kind_key))
+def has_personal_column(kind_key: str) -> bool:
+    return any(is_personal_column(c) for c in export_columns(kind_key))
 
 
 def fetch_raw(session: Session, kind_key: str, ids: Sequence[int]) -> dict[int, dict]:
@@ -89,13 +80,14 @@ def fetch_raw(session: Session, kind_key: str, ids: Sequence[int]) -> dict[int, 
 
 
 def cell_value(column: Column, value, *, full_ids: bool = False):
-    """What goes into the cell: dates and numbers as they are, codes in words, CCCD masked."""
+    """What goes into the cell: dates and numbers as they are, codes in words, CCCD and phone
+    numbers masked unless `full_ids`."""
     if value is None or value == "":
         return None
     if column.kind in (lists.CODE, lists.SCORE):
         return column.display(value) or None
-    if is_id_column(column) and not full_ids:
-        return mask_id(value)
+    if is_personal_column(column) and not full_ids:
+        return privacy.mask(column.personal, value)
     return value
 
 
@@ -171,8 +163,11 @@ def export_list(
 ) -> ExportResult:
     """Write the list as `query` shows it to `out` (.xlsx), streaming: memory does not grow with
     the number of rows. The file appears only when complete; a stop (`cancel()` true) or an
-    error leaves no file behind and an existing `out` untouched."""
+    error leaves no file behind and an existing `out` untouched. `full_ids`: CCCD and phone
+    numbers in full, which a read-only user may not have."""
     spec = lists.kind(query.kind)
+    if full_ids and roles.masks_personal_data(db.role) and has_personal_column(query.kind):
+        raise UserError(f"Vai trò {roles.label(db.role)} chỉ xuất được số CCCD, điện thoại đã che bớt.")
     columns = export_columns(query.kind)
     report = progress or (lambda _done, _total, _text: None)
     stopped = cancel or (lambda: False)

@@ -284,7 +284,11 @@ def phone_text(value) -> tuple[str, str | None]:
         if len(digits) == 9:
             return "0" + digits, f"Số điện thoại {digits} thiếu số 0 ở đầu (Excel bỏ khi lưu dạng số); đã ghi là 0{digits}."
         return digits, None
-    return cell_text(value).lstrip("'"), None
+    text_ = cell_text(value).lstrip("'")
+    if "*" in text_:
+        # Like a masked CCCD: a list exported without full personal data.
+        return "", f"Số điện thoại {text_} đã bị che khi xuất; để trống."
+    return text_, None
 
 
 def _is_mark(value) -> bool:

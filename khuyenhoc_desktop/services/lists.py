@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from khuyenhoc_desktop.domain import vocab
+from khuyenhoc_desktop.domain import privacy, roles, vocab
 from khuyenhoc_desktop.domain.dates import format_date
 from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.domain.text import fold, search_terms
@@ -47,6 +47,8 @@ class Column:
     sort: ColumnElement | None = None
     codes: dict[str, str] | None = None
     width: int = 120
+    # "cccd" or "phone": a person's number, masked for read-only users and in exports.
+    personal: str | None = None
 
     def display(self, value) -> str | int:
         if value is None:
@@ -214,7 +216,7 @@ KINDS: dict[str, ListKind] = {
             export_extra=(
                 Column("head_sex", "Giới tính chủ hộ", _HeadPerson.sex, CODE, codes=vocab.SEXES, width=70),
                 Column("head_birth_year", "Năm sinh chủ hộ", _HeadPerson.birth_year, YEAR, width=70),
-                Column("head_cccd", "Số CCCD chủ hộ", _HeadPerson.cccd, width=110),
+                Column("head_cccd", "Số CCCD chủ hộ", _HeadPerson.cccd, width=110, personal="cccd"),
             ),
         ),
         ListKind(
@@ -227,11 +229,11 @@ KINDS: dict[str, ListKind] = {
                 Column("sex", "Giới tính", Person.sex, CODE, codes=vocab.SEXES, width=70),
                 Column("birth_date", "Ngày sinh", Person.birth_date, DATE, width=90),
                 Column("birth_year", "Năm sinh", Person.birth_year, YEAR, width=70),
-                Column("cccd", "Số CCCD", Person.cccd, width=110),
+                Column("cccd", "Số CCCD", Person.cccd, width=110, personal="cccd"),
                 Column("relation", "Quan hệ với chủ hộ", Person.relation, CODE, codes=vocab.RELATIONS, width=120),
                 Column("education", "Trình độ học vấn", Person.education, CODE, codes=vocab.EDUCATION, width=140),
                 Column("occupation", "Nghề nghiệp", Person.occupation, width=120),
-                Column("phone", "Điện thoại", Person.phone, width=100),
+                Column("phone", "Điện thoại", Person.phone, width=100, personal="phone"),
                 Column("hamlet", "Thôn, tổ dân phố", _PersonHamlet.name, sort=_PersonHamlet.sort_key, width=140),
             ),
             joins=lambda s: s.outerjoin(
@@ -337,7 +339,7 @@ KINDS: dict[str, ListKind] = {
             status_label="Trạng thái",
             empty_text="Chưa có hội viên nào. Bấm Thêm mới để kết nạp hội viên.",
             export_extra=(
-                Column("cccd", "Số CCCD", _MemberPerson.cccd, width=110),
+                Column("cccd", "Số CCCD", _MemberPerson.cccd, width=110, personal="cccd"),
                 Column("sex", "Giới tính", _MemberPerson.sex, CODE, codes=vocab.SEXES, width=70),
             ),
         ),
@@ -367,7 +369,7 @@ KINDS: dict[str, ListKind] = {
             statuses=vocab.CITIZEN_RESULTS,
             status_label="Kết quả",
             empty_text="Chưa có kết quả công dân học tập nào. Bấm Thêm mới hoặc Nhập từ Excel.",
-            export_extra=(Column("cccd", "Số CCCD", _CitizenPerson.cccd, width=110),),
+            export_extra=(Column("cccd", "Số CCCD", _CitizenPerson.cccd, width=110, personal="cccd"),),
             name_key=_CitizenPerson.sort_key,
             search_model=Person,
             search_link=CitizenResult.person_id,
@@ -461,11 +463,21 @@ def _display_select(spec: ListKind) -> Select:
     return spec.joins(stmt)
 
 
+def masks_personal_data(session: Session) -> bool:
+    """Read-only users see CCCD and phone numbers masked (Decree 13/2023): the signed-in role
+    travels with the session (`Database.read`), so every screen and command gets it."""
+    return roles.masks_personal_data(session.info.get("role"))
+
+
 def _display_rows(session: Session, spec: ListKind, stmt: Select) -> list[dict]:
     rows = []
+    masked = [c for c in spec.columns if c.personal] if masks_personal_data(session) else []
     for record in session.execute(stmt):
         values = record._mapping
-        rows.append({"id": values["id"], **{c.key: c.display(values[c.key]) for c in spec.columns}})
+        row = {"id": values["id"], **{c.key: c.display(values[c.key]) for c in spec.columns}}
+        for c in masked:
+            row[c.key] = privacy.mask(c.personal, row[c.key])
+        rows.append(row)
     if spec.post and rows:
         by_id = {row["id"]: row for row in rows}
         spec.post(session, by_id)

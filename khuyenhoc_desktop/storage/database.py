@@ -16,10 +16,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from khuyenhoc_desktop.errors import DatabaseFileError, DatabaseLockedError
+from khuyenhoc_desktop.domain import roles
+from khuyenhoc_desktop.errors import DatabaseFileError, DatabaseLockedError, UserError
 from khuyenhoc_desktop.paths import migrations_dir
+from khuyenhoc_desktop.storage import audit
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -84,6 +87,10 @@ class Database:
         self.path = Path(path).expanduser().resolve()
         # Who makes the changes: the signed-in program user, else the computer account.
         self.actor: str = _computer_account()
+        # The signed-in user's role (`domain.roles`); None when the file has no password protection.
+        self._role: str | None = None
+        self.user: str | None = None
+        self._denied: str | None = None
         self._check_file()
         self._check_contents()
         self._lock = FileLock(str(self.path) + ".lock", thread_local=False)
@@ -98,8 +105,10 @@ class Database:
             self.engine = self._make_engine()
             self.upgraded_from: str | None = None
             self.backup_before_upgrade: Path | None = None
+            self._audited = False
             if migrate:
                 self._migrate(revision)
+                self._audited = self._install_audit()
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         except BaseException:
             if getattr(self, "engine", None) is not None:
@@ -168,7 +177,57 @@ class Database:
         )
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin)
+        event.listen(engine, "connect", lambda conn, _record: conn.set_authorizer(self._authorize))
         return engine
+
+    _WRITES = frozenset((sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE))
+
+    def _authorize(self, action, table, _column, _schema, trigger) -> int:
+        """SQLite asks before compiling each statement: every write of every kind (ORM, Core,
+        bulk, raw SQL) passes here. What a trigger does was decided with the statement that
+        fired it; SQLite's own bookkeeping (sqlite_master while a search index is opened) is not
+        the user's."""
+        if (action not in self._WRITES or trigger is not None or table.startswith("sqlite_")
+                or roles.may_write_table(self._role, table)):
+            return sqlite3.SQLITE_OK
+        self._denied = table
+        return sqlite3.SQLITE_DENY
+
+    @property
+    def role(self) -> str | None:
+        return self._role
+
+    def sign_in_as(self, user: str | None, role: str | None) -> None:
+        """From now on changes are made as `user` with `role` (None, None: no protection)."""
+        self.user, self._role = user, role
+        self.actor = user or _computer_account()
+        # sqlite3 caches prepared statements, which SQLite does not authorize again: new
+        # connections, so that statements compiled for the previous role are gone.
+        self.engine.dispose()
+
+    @contextlib.contextmanager
+    def unrestricted(self, acting: str | None = None) -> Iterator[None]:
+        """For `services.users` alone, after it has checked the password itself: counting a failed
+        sign-in, changing one's own password, resetting one with the recovery key. `acting`: the
+        name the audit trail gives these changes (the account concerned)."""
+        user, role = self.user, self._role
+        self.sign_in_as(acting or user, None)
+        try:
+            yield
+        finally:
+            self.sign_in_as(user, role)
+
+    def _denial(self) -> UserError:
+        area = roles.AREA_LABELS[roles.table_area(self._denied or "")]
+        if self._role == roles.GUEST:
+            return UserError(
+                f"Tệp dữ liệu {self.path.name} có mật khẩu: hãy đăng nhập để sửa {area} "
+                "(dòng lệnh: thêm --user TÊN, mật khẩu trong biến môi trường KHUYENHOC_PASSWORD)."
+            )
+        return UserError(
+            f"Tài khoản {self.user} (vai trò {roles.label(self._role)}) không được sửa {area}; "
+            "chưa có gì bị thay đổi."
+        )
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
@@ -205,15 +264,36 @@ class Database:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, wanted)
 
+    def _install_audit(self) -> bool:
+        """Bring the audit triggers in step with the schema (a no-op when they already are)."""
+        with self.engine.begin() as conn:
+            if not audit.has_audit(conn):
+                return False
+            audit.install(conn)
+        return True
+
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: everything inside is saved together, or nothing is."""
-        with self._sessions() as session, session.begin():
-            yield session
+        self._denied = None
+        try:
+            with self._sessions() as session, session.begin():
+                session.info["role"] = self._role
+                if self._audited:
+                    audit.set_actor(session, self.actor)
+                yield session
+                # Other programs writing to the file are not taken for us.
+                if self._audited and session.in_transaction():
+                    audit.set_actor(session, "")
+        except sa_exc.DatabaseError as exc:
+            if self._denied is not None and "not authorized" in str(exc.orig):
+                raise self._denial() from None
+            raise
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         with self._sessions() as session:
+            session.info["role"] = self._role
             yield session
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -480,3 +481,58 @@ class Report(Record, Base):
     figures: Mapped[str] = mapped_column(Text, default="", nullable=False)  # JSON, frozen when finalised
     finalised: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     finalised_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+
+# ---------------------------------------------------------------- audit trail (issue 7)
+# Log lines, not records: no uid or created/updated times (`at` is the time). Written only by
+# the SQLite triggers of `storage/audit.py`, which also keep the log append-only.
+
+
+class AuditLog(Base):
+    """One inserted, changed or deleted row: who, when, and the old and new values (JSON; for a
+    change only the columns that changed)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "table_name", "record_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)  # UTC
+    actor: Mapped[str] = mapped_column(String(120), nullable=False)
+    table_name: Mapped[str] = mapped_column(String(60), nullable=False)
+    record_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10), nullable=False)  # insert | update | delete | redact
+    old_values: Mapped[str | None] = mapped_column(Text)
+    new_values: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditContext(Base):
+    """One row the triggers read: who is writing now (set by `Database.write()` for its
+    transaction), and a redaction under way (set by `services.audit.redact_record`)."""
+
+    __tablename__ = "audit_context"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    redaction: Mapped[str | None] = mapped_column(Text)
+
+# ---------------------------------------------------------------- access control (issue 7)
+# No user at all means the file has no password protection. Passwords and the recovery key are
+# kept only as scrypt hashes (`services.users`); which role writes which table: `domain.roles`.
+
+
+class AppUser(Record, Base):
+    __tablename__ = "app_user"
+    username: Mapped[str] = mapped_column(String(60), nullable=False, unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(300), nullable=False)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC
+    last_sign_in: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC
+
+
+class AppRecovery(Record, Base):
+    """The one recovery key of a protected file (its hash): resets a chairman's password. Named
+    "secret" so that the audit trail logs that it changed, never its value."""
+
+    __tablename__ = "app_recovery"
+    secret_hash: Mapped[str] = mapped_column(String(300), nullable=False)

@@ -33,19 +33,29 @@ class Controller:
         self.app = app
         self.window = None
         self.ctx = None
+        # The self-test: no questions asked, no automatic backups of its throwaway copies.
+        self.unattended = False
 
     def open(self, path: Path, is_demo: bool) -> None:
         """Open `path` in a new window (closing the current one); UserError if it cannot be opened."""
         from khuyenhoc_desktop.storage.database import Database
+        from khuyenhoc_desktop.ui import login_dialog
         from khuyenhoc_desktop.ui.context import AppContext
+        from khuyenhoc_desktop.ui.backup_dialogs import offer_restore_if_damaged
         from khuyenhoc_desktop.ui.main_window import MainWindow
 
+        offer_restore_if_damaged(self.window, Path(path), unattended=self.unattended)
         db = Database(path)
+        if not self.unattended and not login_dialog.sign_in(db, self.window):
+            db.close()
+            raise UserError(f"Chưa đăng nhập nên chưa mở tệp dữ liệu {Path(path).name}.")
         if self.window is not None:
             self.window.close()
             self.ctx.db.close()
         self.ctx = AppContext(db, is_demo=is_demo)
         self.window = MainWindow(self.ctx)
+        self.window.controller = self
+        self.window.automatic_backups = not (is_demo or self.unattended)
         self.window.show()
 
     def open_or_explain(self, path: Path, is_demo: bool) -> bool:
@@ -101,56 +111,6 @@ class Controller:
             self.open_demo()
 
 
-def self_test(window) -> int:
-    """Visit every page offscreen and check each list shows what the database holds."""
-    from PySide6.QtWidgets import QApplication
-
-    from khuyenhoc_desktop.ui.list_page import ListPage
-    from khuyenhoc_desktop.ui.main_window import NAVIGATION
-
-    failures = []
-    for key, label in NAVIGATION:
-        page = window.show_page(key)
-        QApplication.processEvents()
-        if isinstance(page, ListPage):
-            with window.ctx.db.read() as session:
-                from khuyenhoc_desktop.services.lists import total_count
-
-                expected = total_count(session, key)
-            shown = page.model.rowCount()
-            if shown != expected:
-                failures.append(f"{label}: hiển thị {shown}, dữ liệu có {expected}")
-            if shown:
-                page.model.data(page.model.index(shown - 1, 0))
-        sys.stdout.write(f"Đã mở trang {label}\n")
-    failures += _paper_check(window.ctx)
-    for failure in failures:
-        sys.stdout.write(f"LỖI: {failure}\n")
-    sys.stdout.write("Tự kiểm tra: đạt\n" if not failures else "Tự kiểm tra: không đạt\n")
-    return 0 if not failures else 1
-
-
-def _paper_check(ctx) -> list[str]:
-    """Write a sample certificate and show it, as the template preview does: proves the fonts,
-    reportlab and the PDF renderer made it into the bundle."""
-    import tempfile
-    from pathlib import Path
-
-    from khuyenhoc_desktop.documents.certificates import render_certificates
-    from khuyenhoc_desktop.ui import pdf_view
-    from khuyenhoc_desktop.ui.certificate_dialog import sample_certificate, sample_issuer
-
-    with tempfile.TemporaryDirectory(prefix="khuyenhoc-") as folder:
-        path = Path(folder) / "giay-cong-nhan-mau.pdf"
-        with ctx.db.read() as session:
-            render_certificates([sample_certificate("Gia đình học tập")], sample_issuer(session), path)
-        image = pdf_view.render_page(path, 0, dpi=30)
-    if image.isNull() or image.width() <= image.height():
-        return ["Giấy công nhận mẫu: không xem trước được"]
-    sys.stdout.write("Đã in thử và xem trước giấy công nhận mẫu\n")
-    return []
-
-
 def _install_excepthook() -> None:
     """An error in a slot is logged and explained in Vietnamese; the program keeps running."""
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -192,17 +152,15 @@ def run(db_path: str | None = None, demo: bool = False, self_test_mode: bool = F
     if not self_test_mode:
         _install_excepthook()
     controller = Controller(app)
+    controller.unattended = self_test_mode
+    if self_test_mode:
+        from khuyenhoc_desktop.ui.selftest import self_test
+
+        return self_test(controller, Path(db_path).expanduser() if db_path else None)
     if demo and not db_path:
-        if self_test_mode:
-            raise UserError("Hãy dùng --db cùng --self-test.")
         controller.open_demo()
         return app.exec()
     path = Path(db_path).expanduser() if db_path else default_db_path()
-    if self_test_mode:
-        if not path.exists():
-            raise UserError(f"Không có tệp dữ liệu {path}.")
-        controller.open(path, is_demo=False)
-        return self_test(controller.window)
     if not controller.open_or_explain(path, is_demo=False):
         return 2
     if not _has_data(controller.ctx.db):

@@ -1,5 +1,5 @@
-"""Xuất Excel on a list page: where to save (and, for lists with CCCD, whether to write the
-numbers in full), the export in the background with a "Dừng" button, then where it went."""
+"""Xuất Excel on a list page: where to save (and, for lists with CCCD or phone numbers, whether
+to write them in full — never offered to a read-only user), the export in the background with a "Dừng" button, then where it went."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QMessageBox, QWidget
 
 from khuyenhoc_desktop import paths
-from khuyenhoc_desktop.domain import dates
+from khuyenhoc_desktop.domain import dates, roles
 from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.services import exporting
 from khuyenhoc_desktop.ui.ops import run_with_progress
@@ -18,7 +18,7 @@ from khuyenhoc_desktop.ui.ops import run_with_progress
 TITLE = "Xuất Excel"
 FILE_FILTER = "Sổ tính Excel (*.xlsx)"
 LAST_FOLDER_KEY = "export/last_folder"
-FULL_IDS_TEXT = "Ghi đủ số CCCD (không che)"
+FULL_IDS_TEXT = "Kèm số CCCD/điện thoại đầy đủ (không che)"
 
 
 def export_list(page) -> None:
@@ -26,7 +26,7 @@ def export_list(page) -> None:
     kind_key = page.kind_key
     query = page.current_query()
     full_ids = False
-    if exporting.has_id_column(kind_key):
+    if exporting.has_personal_column(kind_key) and not roles.masks_personal_data(page.ctx.db.role):
         answer = ask_full_ids(page)
         if answer is None:
             return
@@ -45,11 +45,12 @@ def export_list(page) -> None:
 
 
 def ask_full_ids(parent: QWidget | None) -> bool | None:
-    """True to write CCCD in full, False to mask them (the default), None if the user cancels."""
-    box = QMessageBox(QMessageBox.Question, TITLE, "Danh sách này có số CCCD.", parent=parent)
+    """True to write CCCD and phone numbers in full, False to mask them (the default), None if
+    the user cancels."""
+    box = QMessageBox(QMessageBox.Question, TITLE, "Danh sách này có số CCCD hoặc số điện thoại.", parent=parent)
     box.setInformativeText(
-        "Số CCCD là dữ liệu cá nhân (Nghị định 13/2023/NĐ-CP): khi xuất, số được che bớt, "
-        "ví dụ 0010******56. Chỉ ghi đủ số khi nơi nhận thật sự cần."
+        "Số CCCD, số điện thoại là dữ liệu cá nhân (Nghị định 13/2023/NĐ-CP): khi xuất, số được che bớt, "
+        "ví dụ 0010******56, 091****678. Chỉ ghi đủ số khi nơi nhận thật sự cần."
     )
     check = QCheckBox(FULL_IDS_TEXT)
     box.setCheckBox(check)

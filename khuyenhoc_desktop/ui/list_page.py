@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from khuyenhoc_desktop.domain import roles
 from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.services.import_read import IMPORT_KINDS
 from khuyenhoc_desktop.services.lists import ListQuery, hamlet_choices
@@ -82,6 +84,11 @@ class ListPage(QWidget):
         self.export_button = QPushButton("Xuất Excel")
         self.export_button.setToolTip("Xuất danh sách đang hiển thị (theo tìm kiếm và bộ lọc) ra tệp Excel")
         self.export_button.clicked.connect(self.export_excel)
+        self.erase_button = QPushButton("Xóa dữ liệu cá nhân…")
+        self.erase_button.setToolTip("Theo yêu cầu của người đó (Nghị định 13/2023): xóa họ tên, CCCD, điện thoại…, "
+                                     "giữ số liệu thống kê không nêu tên")
+        self.erase_button.clicked.connect(self.erase_personal_data)
+        self._apply_role()
 
         top = QHBoxLayout()
         top.addWidget(title)
@@ -89,6 +96,7 @@ class ListPage(QWidget):
         top.addWidget(self.add_button)
         top.addWidget(self.edit_button)
         top.addWidget(self.delete_button)
+        top.addWidget(self.erase_button)
         top.addSpacing(12)
         top.addWidget(self.import_button)
         top.addWidget(self.export_button)
@@ -106,6 +114,9 @@ class ListPage(QWidget):
         self.table.horizontalHeader().sectionClicked.connect(self._header_clicked)
         self.table.doubleClicked.connect(lambda _i: self.edit())
         self.table.activated.connect(lambda _i: self.edit())
+        self.history_action = QAction("Lịch sử thay đổi…", self, triggered=self.show_history)
+        self.table.addAction(self.history_action)
+        self.table.setContextMenuPolicy(Qt.ActionsContextMenu)
         self.table.horizontalHeader().sectionResized.connect(self._save_widths)
         self.stack, self.empty = table_or_empty(self.table, spec.empty_text)
 
@@ -177,7 +188,16 @@ class ListPage(QWidget):
         self.count_label.setText(f"Hiển thị {format_count(shown)} / {format_count(total)} {self.spec.noun}")
         self.stack.setCurrentWidget(self.empty if total == 0 else self.table)
 
+    def _apply_role(self) -> None:
+        """The data file refuses what the signed-in role may not write; the buttons say so beforehand."""
+        role = self.ctx.db.role
+        self.erase_button.setVisible(self.kind_key == "persons" and roles.may_erase_personal_data(role))
+        writable = roles.may_write_table(role, self.spec.model.__tablename__)
+        for button in (self.add_button, self.delete_button, self.import_button):
+            button.setEnabled(writable)
+
     def _on_changed(self, kinds: set) -> None:
+        self._apply_role()
         if not self._loaded:
             return
         if "hamlets" in kinds:
@@ -212,6 +232,19 @@ class ListPage(QWidget):
         record_id = self.selected_id()
         if record_id is not None:
             confirm_delete(self, self.ctx, self.kind_key, record_id)
+
+    def erase_personal_data(self) -> None:
+        from khuyenhoc_desktop.ui.privacy_action import erase_personal_data
+
+        erase_personal_data(self)
+
+    def show_history(self) -> None:
+        """Every change of the selected record (Nhật ký thay đổi, filtered to it)."""
+        record_id = self.selected_id()
+        if record_id is not None:
+            from khuyenhoc_desktop.ui.audit_dialog import show_audit
+
+            show_audit(self.ctx, self, table=self.spec.model.__tablename__, record_id=record_id)
 
     def import_excel(self) -> None:
         from khuyenhoc_desktop.ui.import_wizard import ImportWizard

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from khuyenhoc_desktop import APP_NAME, __version__
 from khuyenhoc_desktop.services.profile import get_profile, window_title
+from khuyenhoc_desktop.ui import backup_dialogs
 from khuyenhoc_desktop.ui.decisions_page import DecisionsPage
 from khuyenhoc_desktop.ui.forms_page import FormsPage
 from khuyenhoc_desktop.ui.fund_page import FundPage
@@ -45,6 +47,7 @@ NAVIGATION = [
     ("settings", "Cài đặt"),
 ]
 # Pages that are not a list of the registry (their classes take only the context).
+BACKUP_CHECK_MS = 3600 * 1000  # hourly: is the newest automatic backup older than a day?
 SPECIAL_PAGES = {"titles": TitlesPage, "decisions": DecisionsPage, "forms": FormsPage, "fund": FundPage,
                  "reports": ReportsPage}
 
@@ -79,6 +82,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_actions()
         self.statusBar().showMessage(f"Tệp dữ liệu: {ctx.db.path}")
+        self.user_label = QLabel()
+        self.statusBar().addPermanentWidget(self.user_label)
+        ctx.notifier.changed.connect(lambda _kinds: self.show_user())
+        self.show_user()
         ctx.notifier.profile_changed.connect(self.update_title)
         self.update_title()
         self.resize(QSize(1180, 720))
@@ -87,10 +94,24 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self.set_text_size(int(ctx.settings.value("ui/text_size", self._default_point)))
         self.nav.setCurrentRow(0)
+        # Set by the controller that opened the file (off for the demo commune and the self-test).
+        self.controller = None
+        self.automatic_backups = False
+        self.backup_timer = QTimer(self, interval=BACKUP_CHECK_MS)
+        self.backup_timer.timeout.connect(self.backup_if_due)
+        self.backup_timer.start()
 
     # ---- structure
     def _build_actions(self) -> None:
         menu_file = self.menuBar().addMenu("&Tệp")
+        self.action_backup = QAction("Sao lưu ngay", self, triggered=lambda: backup_dialogs.backup_now(self))
+        self.action_restore = QAction("Khôi phục từ bản sao lưu…", self,
+                                      triggered=lambda: backup_dialogs.open_restore_dialog(self))
+        self.action_bundle = QAction("Chuyển sang máy khác (.khbak)…", self,
+                                     triggered=lambda: backup_dialogs.export_bundle(self))
+        for action in (self.action_backup, self.action_restore, self.action_bundle):
+            menu_file.addAction(action)
+        menu_file.addSeparator()
         quit_action = QAction("Thoát", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)
         menu_file.addAction(quit_action)
 
@@ -115,6 +136,9 @@ class MainWindow(QMainWindow):
         for action in (self.action_bigger, self.action_smaller, self.action_reset_size):
             menu_view.addAction(action)
         menu_view.addSeparator()
+        self.action_audit = QAction("Nhật ký thay đổi…", self, triggered=self._show_audit)
+        menu_view.addAction(self.action_audit)
+        menu_view.addSeparator()
         for i, (_key, label) in enumerate(NAVIGATION):
             action = QAction(label, self, triggered=lambda _c=False, row=i: self.nav.setCurrentRow(row))
             if i < 9:
@@ -122,6 +146,9 @@ class MainWindow(QMainWindow):
             menu_view.addAction(action)
 
         menu_help = self.menuBar().addMenu("Trợ &giúp")
+        self.action_help = QAction("Hướng dẫn sử dụng", self, shortcut=QKeySequence(QKeySequence.HelpContents),
+                                   triggered=self._help)
+        menu_help.addAction(self.action_help)
         menu_help.addAction(QAction("Giới thiệu", self, triggered=self._about))
 
         toolbar = self.addToolBar("Công cụ")
@@ -167,6 +194,16 @@ class MainWindow(QMainWindow):
         if hasattr(page, "focus_search"):  # list pages and the pages with a search box
             page.focus_search()
 
+    def _show_audit(self) -> None:
+        from khuyenhoc_desktop.ui.audit_dialog import show_audit
+
+        show_audit(self.ctx, self)
+
+    def _help(self) -> None:
+        from khuyenhoc_desktop.ui.help_window import show_help
+
+        show_help(self, self.nav.currentItem().data(Qt.UserRole))
+
     def _about(self) -> None:
         QMessageBox.about(
             self,
@@ -176,6 +213,13 @@ class MainWindow(QMainWindow):
         )
 
     # ---- title and text size
+    def show_user(self) -> None:
+        """Who is signed in (files with password protection), in the status bar."""
+        from khuyenhoc_desktop.domain import roles
+
+        user = self.ctx.db.user
+        self.user_label.setText(f"Đăng nhập: {user} ({roles.label(self.ctx.db.role)})" if user else "")
+
     def update_title(self) -> None:
         with self.ctx.db.read() as session:
             title = window_title(get_profile(session))
@@ -198,6 +242,14 @@ class MainWindow(QMainWindow):
         )
         self.ctx.settings.setValue("ui/text_size", points)
 
+    def backup_if_due(self) -> None:
+        if self.automatic_backups:
+            backup_dialogs.automatic_backup(self, only_if_due=True)
+
     def closeEvent(self, event) -> None:  # noqa: N802
         self.ctx.settings.setValue("window/geometry", self.saveGeometry())
+        self.backup_timer.stop()
+        if self.automatic_backups:
+            self.automatic_backups = False  # once, even if the window is closed twice
+            backup_dialogs.automatic_backup(self)
         super().closeEvent(event)

@@ -1,5 +1,5 @@
 """Cài đặt: the commune profile, the text size, the titles' local names, the signing
-choice and the trusted roots, where the data file is."""
+choice and the trusted roots, users and passwords, where the data file is."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QSp
 from khuyenhoc_desktop.services.profile import get_profile
 from khuyenhoc_desktop.ui.profile_dialog import ProfileDialog
 from khuyenhoc_desktop.ui.title_names_dialog import TitleNamesDialog
+from khuyenhoc_desktop.ui.users_section import UsersSection
 
 MIN_POINT, MAX_POINT = 8, 24
 
@@ -60,6 +61,8 @@ class SettingsPage(QWidget):
         signing_row.addWidget(roots_button)
         signing_row.addWidget(self.forget_button)
         form.addRow("Chữ ký số", signing_row)
+        self.users_section = UsersSection(ctx, self)
+        form.addRow("Người dùng và mật khẩu", self.users_section)
         form.addRow("Tệp dữ liệu", db_path)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -93,6 +96,7 @@ class SettingsPage(QWidget):
 
     def ensure_loaded(self) -> None:
         self._show_signing()
+        self.users_section.refresh()
         self.font_size.blockSignals(True)
         self.font_size.setValue(self.window_.text_size())
         self.font_size.blockSignals(False)
