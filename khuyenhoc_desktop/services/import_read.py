@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 import datetime as dt
 import json
 import re
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -428,6 +429,7 @@ def _damaged(path: Path) -> UserError:
 class _XlsxBook(_Book):
     def __init__(self, path: Path):
         import openpyxl
+        import openpyxl.reader.excel as excel
 
         self.path = path
         try:
@@ -444,7 +446,12 @@ class _XlsxBook(_Book):
                 raise UserError(f"Tệp {path.name} là văn bản Word, không phải bảng tính Excel.")
             raise UserError(f"Tệp {path.name} không phải bảng tính Excel.")
         try:
-            self.wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            with _SIZE_LOCK:
+                plain, excel.ReadOnlyWorksheet = excel.ReadOnlyWorksheet, _sized_sheet_class()
+                try:
+                    self.wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+                finally:
+                    excel.ReadOnlyWorksheet = plain
         except Exception:
             raise _damaged(path) from None
 
@@ -503,6 +510,92 @@ class _XlsxBook(_Book):
 
     def close(self) -> None:
         self.wb.close()
+
+
+_SIZE_LOCK = threading.Lock()
+_SIZED_SHEET = None
+_END = object()
+
+
+def _sized_sheet_class():
+    """openpyxl's read-only sheet, with two shortcuts that give the same values:
+    - opening it only reads the size the file states (<dimension>, before the cells). openpyxl's
+      own looks for it to the end of the sheet when there is none (our exports, many other
+      programs): a whole extra parse, 1,5 s for 30.000 rows. An unstated size stays None, as
+      for a sheet that states none; `rows` never needs it;
+    - a text cell written in place (inlineStr, as our exports and many programs write them) is
+      read straight from its <t> elements instead of through openpyxl's rich-text objects,
+      a third of the reading time."""
+    global _SIZED_SHEET
+    if _SIZED_SHEET is None:
+        from openpyxl.utils.cell import coordinate_to_tuple
+        from openpyxl.worksheet import _read_only
+        from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
+        from openpyxl.worksheet.dimensions import SheetDimension
+        from openpyxl.xml.constants import SHEET_MAIN_NS
+        from openpyxl.xml.functions import iterparse
+
+        dimension, data = f"{{{SHEET_MAIN_NS}}}dimension", f"{{{SHEET_MAIN_NS}}}sheetData"
+        text_tag, run_tag = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
+
+        def last_text(element) -> str | None:
+            found = None
+            for child in element:
+                if child.tag == text_tag:
+                    found = child.text
+            return found
+
+        class _Parser(WorkSheetParser):
+            def parse_cell(self, element):
+                if (element.get("t") != "inlineStr" or self.rich_text
+                        or (not self.data_only and element.find(FORMULA_TAG) is not None)):
+                    return super().parse_cell(element)
+                coordinate = element.get("r")
+                style_id = element.get("s", 0)
+                if style_id:
+                    style_id = int(style_id)
+                if coordinate:
+                    row, column = coordinate_to_tuple(coordinate)
+                    self.col_counter = column
+                else:
+                    self.col_counter += 1
+                    row, column = self.row_counter, self.col_counter
+                data_type, value = "inlineStr", None
+                inline = element.find(INLINE_STRING)
+                if inline is not None:  # as openpyxl's Text(…).content: the plain text, then each run's
+                    data_type = "s"
+                    parts = [last_text(inline)]
+                    parts += [last_text(run) for run in inline if run.tag == run_tag]
+                    value = "".join(p for p in parts if p is not None)
+                return {"row": row, "column": column, "value": value, "data_type": data_type, "style_id": style_id}
+
+        class _SizedSheet(_read_only.ReadOnlyWorksheet):
+            def _cells_by_row(self, *args, **kwargs):
+                # openpyxl makes its parser on the first step: let it make ours, then put its own back
+                rows = super()._cells_by_row(*args, **kwargs)
+                with _SIZE_LOCK:
+                    _read_only.WorkSheetParser = _Parser
+                    try:
+                        first = next(rows, _END)
+                    finally:
+                        _read_only.WorkSheetParser = WorkSheetParser
+                if first is not _END:
+                    yield first
+                    yield from rows
+
+            def _get_size(self):
+                with self._get_source() as src:
+                    for _event, element in iterparse(src, events=("start",)):
+                        if element.tag == dimension:
+                            bounds = SheetDimension.from_tree(element).boundaries
+                            if bounds is not None:
+                                self._min_column, self._min_row, self._max_column, self._max_row = bounds
+                            return
+                        if element.tag == data:
+                            return
+
+        _SIZED_SHEET = _SizedSheet
+    return _SIZED_SHEET
 
 
 def _zlib_error():

@@ -16,6 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 import copy
 import datetime as dt
+import gc
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ from khuyenhoc_desktop.services.registry import (
     OrganisationForm,
     PersonForm,
 )
-from khuyenhoc_desktop.storage import search
+from khuyenhoc_desktop.storage import audit, search
 from khuyenhoc_desktop.storage.models import (
     Branch,
     CitizenResult,
@@ -412,6 +413,7 @@ class _Names:
         self.names: dict[int, str] = {}
         self.exact: dict[str, list[int]] = {}
         self.loose: dict[str, list[int]] = {}
+        self.keys: dict[str, tuple[str, str | None]] = {}
         self.bare = bare
         for rid, name in rows:
             self.add(rid, name)
@@ -423,11 +425,15 @@ class _Names:
             self.loose.setdefault(self.bare(name), []).append(rid)
 
     def find(self, name: str) -> list[int]:
-        ids = self.exact.get(_words(name))
+        # a file names the same few hamlets (clans) on every row: fold each spelling once
+        keys = self.keys.get(name)
+        if keys is None:
+            keys = self.keys[name] = (_words(name), self.bare(name) if self.bare else None)
+        ids = self.exact.get(keys[0])
         if ids:
             return ids
         if self.bare:
-            return self.loose.get(self.bare(name), [])
+            return self.loose.get(keys[1], [])
         return []
 
 
@@ -445,6 +451,15 @@ class _Person:
     hamlet_text: str = ""
     errors: dict[str, str] = field(default_factory=dict)
     values: dict = field(default_factory=dict)  # the row's field values (text)
+    _folded: tuple[str, str] | None = None
+
+    @property
+    def folded(self) -> str:
+        """fold(full name), worked out once for the several look-ups of one row."""
+        full = self.form.full_name
+        if self._folded is None or self._folded[0] != full:
+            self._folded = (full, fold(full))
+        return self._folded[1]
 
 
 def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
@@ -464,10 +479,28 @@ def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
         tuple(v if (f is None or v is None) else f(v) for f, v in zip(processors, (row[n] for n in names)))
         for row in rows
     ]
-    conn.exec_driver_sql(sql, params)
+    ids = [row["id"] for row in rows] if "id" in rows[0] else []
+    audit.insert_logged_in_one(conn, table.name, ids, lambda: conn.exec_driver_sql(sql, params))
 
 
 _BULK_TABLES = {"household": Household, "person": Person, "member": Member, "citizen_result": CitizenResult}
+
+
+class _Held:
+    """The session as the registry's checks see it, except that `get` of a hamlet or clan the
+    engine holds is a dictionary look-up: Session.get costs as much as the rest of a household's
+    check, once per row."""
+
+    def __init__(self, session: Session, records: dict):
+        self._session = session
+        self._records = records
+
+    def get(self, model, rid):
+        record = self._records.get((model, rid))
+        return record if record is not None else self._session.get(model, rid)
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
 
 
 class _Regroup(Exception):
@@ -513,11 +546,18 @@ class _Engine(ABC):
         name_col = next((layout.mapping[k] for k in ("full_name", "given", "name") if k in layout.mapping), None)
         self._name_header = header_key(layout.headers.get(name_col, "")) if name_col else ""
         # The registry's checks look hamlets and clans up with session.get: keep them loaded (the
-        # identity map holds objects weakly) so that is a dictionary look-up, not a query per row.
-        self._loaded = list(session.scalars(select(Hamlet))) + list(session.scalars(select(Clan)))
-        self.hamlets = _Names([(h.id, h.name) for h in self._loaded if isinstance(h, Hamlet)], bare=_bare_place)
+        # identity map holds objects weakly) and answer those look-ups from a dictionary.
+        self._loaded: dict[tuple[type, int], object] = {}
+        for record in [*session.scalars(select(Hamlet)), *session.scalars(select(Clan))]:
+            self.hold(record)
+        self.held = _Held(session, self._loaded)
+        self.hamlets = _Names([(r.id, r.name) for r in self._loaded.values() if isinstance(r, Hamlet)],
+                              bare=_bare_place)
 
     # -------------------------------------------------------- plumbing
+    def hold(self, record) -> None:
+        self._loaded[(type(record), record.id)] = record
+
     def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel():
             raise UserError(CANCELLED)
@@ -602,10 +642,16 @@ class _Engine(ABC):
         return out
 
     def text(self, values: dict, key: str) -> str:
-        return cell_text(values.get(key))
+        value = values.get(key)
+        return value if type(value) is str else cell_text(value)  # `values` normalised the text already
 
     def run(self) -> None:
         book = open_book(self.path)
+        restore_cache = self._large_cache()
+        # The engine keeps every row's look-ups alive to the end, and the cycle collector went
+        # through all of them again and again (a tenth of the import); what it frees comes at the end.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             total = book.row_count(self.layout.sheet)
             self.prepare(total)
@@ -622,7 +668,22 @@ class _Engine(ABC):
             self.flush()
             self.after()
         finally:
+            if collecting:
+                gc.enable()
+            restore_cache()
             book.close()
+
+    def _large_cache(self) -> Callable[[], None]:
+        """SQLite's page cache raised to 64 MB for the import (the default 2 MB cannot hold the
+        indexes of 30.000 households: a third of the inserting time went on re-reading pages);
+        returns what puts the connection's own size back."""
+        conn = self.s.connection()
+        if conn.dialect.name != "sqlite":
+            return lambda: None
+        raw = conn.connection.driver_connection
+        size = raw.execute("PRAGMA cache_size").fetchone()[0]
+        raw.execute(f"PRAGMA cache_size = {min(int(size), -65536)}")
+        return lambda: raw.execute(f"PRAGMA cache_size = {int(size)}")
 
     # hooks
     def prepare(self, total: int) -> None:
@@ -677,7 +738,7 @@ class _Engine(ABC):
         kind = next((code for word, code in _HAMLET_KIND_OF.items() if key == word or key.startswith(word + " ")),
                     "thon")
         hid = registry.save_hamlet(self.s, HamletForm(name=name, kind=kind))
-        self._loaded.append(self.s.get(Hamlet, hid))
+        self.hold(self.s.get(Hamlet, hid))
         self.hamlets.add(hid, name)
         self.created_hamlets.append(name)
         return hid
@@ -725,14 +786,16 @@ class _PersonIndex:
     def add(self, pid, name, year, cccd, sort_key, hid, hamlet) -> None:
         if cccd:
             self.cccd[cccd] = (pid, name)
-        self.by_name.setdefault((fold(name), year), []).append((pid, hid, hamlet))
-        self.by_name_only.setdefault(fold(name), []).append((pid, hamlet))
+        folded = fold(name)
+        self.by_name.setdefault((folded, year), []).append((pid, hid, hamlet))
+        self.by_name_only.setdefault(folded, []).append((pid, hamlet))
         self.info[pid] = (name, sort_key, hid, hamlet)
 
-    def same_person(self, name: str, year: int | None, hamlet: int | None) -> int | None:
+    def same_person(self, folded: str, year: int | None, hamlet: int | None) -> int | None:
+        """`folded`: fold() of the full name."""
         if year is None:
             return None
-        for pid, _, h in self.by_name.get((fold(name), year), []):
+        for pid, _, h in self.by_name.get((folded, year), []):
             if h == hamlet:
                 return pid
         return None
@@ -845,7 +908,7 @@ class _PersonEngine(_Engine):
         if p.form.cccd:
             self.file_cccd[p.form.cccd] = p.row
         if p.year is not None:
-            self.file_names.setdefault((fold(p.form.full_name), p.year, hamlet), p.row)
+            self.file_names.setdefault((p.folded, p.year, hamlet), p.row)
         self.row_person[p.row] = (pid, household_id)
 
     def file_cccd_clash(self, p: _Person) -> str | None:
@@ -860,7 +923,7 @@ class _PersonEngine(_Engine):
         if p.form.cccd and p.form.cccd in self.file_cccd:
             return self.file_cccd[p.form.cccd], f"Trùng số CCCD với dòng {self.file_cccd[p.form.cccd]}"
         if p.year is not None:
-            other = self.file_names.get((fold(p.form.full_name), p.year, hamlet))
+            other = self.file_names.get((p.folded, p.year, hamlet))
             if other is not None:
                 return other, f"Trùng họ tên, năm sinh, thôn với dòng {other}"
         return None
@@ -869,7 +932,7 @@ class _PersonEngine(_Engine):
         if p.form.cccd and p.form.cccd in self.index.cccd:
             pid, name = self.index.cccd[p.form.cccd]
             return pid, f"Trùng số CCCD với {name} đã có"
-        pid = self.index.same_person(p.form.full_name, p.year, hamlet)
+        pid = self.index.same_person(p.folded, p.year, hamlet)
         if pid is not None:
             name = self.index.info[pid][0]
             return pid, f"Trùng họ tên, năm sinh, thôn với {name} đã có"
@@ -947,7 +1010,7 @@ class _HouseholdEngine(_PersonEngine):
         self.open_groups: dict = {}
         self.row_person: dict[int, tuple[int, int]] = {}
         self.households = 0
-        self.clans = _Names([(c.id, c.name) for c in self._loaded if isinstance(c, Clan)])
+        self.clans = _Names([(r.id, r.name) for r in self._loaded.values() if isinstance(r, Clan)])
         self.heads_by_household: dict[int, int | None] = {}
 
     def key_of(self, v: dict):
@@ -1080,7 +1143,7 @@ class _HouseholdEngine(_PersonEngine):
             elif self.options.create_missing:
                 clan_id = registry.save_clan(self.s, ClanForm(name=_title_case_if_caps(clan_text),
                                                               hamlet_ids=[hamlet] if hamlet else []))
-                self._loaded.append(self.s.get(Clan, clan_id))
+                self.hold(self.s.get(Clan, clan_id))
                 self.clans.add(clan_id, _title_case_if_caps(clan_text))
                 self.created_clans.append(_title_case_if_caps(clan_text))
             else:
@@ -1094,7 +1157,7 @@ class _HouseholdEngine(_PersonEngine):
                                 address=first("address"), poverty=poverty, note=first("note"))
         code = nfc(hh_form.code)
         hh_form.code = ""
-        hh_errors = registry.validate_household(self.s, hh_form)
+        hh_errors = registry.validate_household(self.held, hh_form)
         hh_form.code = code
         for p in persons:
             self.check(p)

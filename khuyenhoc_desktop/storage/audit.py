@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
@@ -128,6 +129,33 @@ def table_triggers(conn: Connection, table: str) -> dict[str, str]:
             + _entry(table, f"new.{_q(key)}", UPDATE, _changed("old", columns), _changed("new", columns)) + " END"
         )
     return triggers
+
+
+def insert_logged_in_one(conn: Connection, table: str, ids: list[int], insert: Callable[[], None]) -> None:
+    """Run `insert`, which adds the rows `ids` (in that order) to `table`, with the table's insert
+    trigger set aside, then log those rows with one statement: the very entries the trigger
+    writes, in the same order, at a third of the cost (for a bulk import the trigger, once per
+    row, costs more than the row). Inside the caller's transaction, so nobody else writes
+    meanwhile and a rollback takes everything back; the trigger is put back as it was."""
+    name = f"audit_insert_{table}"
+    found = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+    ).first()
+    key, columns = _columns(conn, table)
+    if found is None or key != "id" or not ids:
+        insert()
+        return
+    conn.exec_driver_sql(f"DROP TRIGGER {_q(name)}")
+    try:
+        insert()
+        conn.exec_driver_sql(
+            f"INSERT INTO {LOG} (at, actor, table_name, record_id, action, old_values, new_values) "
+            f"SELECT {_NOW}, {_ACTOR}, {_lit(table)}, new.id, {_lit(INSERT)}, NULL, {_snapshot('new', columns)} "
+            f"FROM json_each(?) AS j JOIN {_q(table)} AS new ON new.id = j.value ORDER BY j.key",
+            (json.dumps(ids),),
+        )
+    finally:
+        conn.exec_driver_sql(found[0])
 
 
 def guard_triggers(conn: Connection) -> dict[str, str]:
