@@ -61,14 +61,17 @@ def run(args) -> int:
 
             report_id = session.scalar(select(Report.id).where(Report.kind == kind, Report.year == args.year)
                                        .order_by(Report.id.desc()))
+            report = session.get(Report, report_id) if report_id is not None else None
+            # Computed once for the whole run: nothing in between changes what they count.
+            figures = None if report is not None and report.finalised else reports.figures_for(session, kind, args.year)
             if report_id is None:
                 report_id = reports.save_report(session, reports.ReportForm(
-                    kind, args.year, addressed_to=args.addressed_to or "", layout_id=args.layout or ""))
-            report = session.get(Report, report_id)
+                    kind, args.year, addressed_to=args.addressed_to or "", layout_id=args.layout or ""), figures)
+                report = session.get(Report, report_id)
             if (args.finalise or args.sign) and not report.finalised:
-                reports.finalise(session, report_id)
+                reports.finalise(session, report_id, figures)
             files = report_documents.write_report(session, report_id, out_dir, signer=signer,
-                                                  timestamp_url=args.tsa, overwrite=args.force)
+                                                  timestamp_url=args.tsa, overwrite=args.force, figures=figures)
             number, finalised = report.number, report.finalised
     finally:
         if signer is not None and args.pkcs11_lib:

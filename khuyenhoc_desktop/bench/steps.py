@@ -221,8 +221,10 @@ def annual_report(work: Path) -> dict:
     out_dir.mkdir(exist_ok=True)
     with Database(db_path) as db, db.write() as session:
         def work_():
-            report_id = reports.save_report(session, reports.ReportForm("annual", today().year))
-            return report_id, report_documents.write_report(session, report_id, out_dir, overwrite=True)
+            figures = reports.figures_for(session, "annual", today().year)
+            report_id = reports.save_report(session, reports.ReportForm("annual", today().year), figures)
+            return report_id, report_documents.write_report(session, report_id, out_dir, overwrite=True,
+                                                            figures=figures)
 
         (report_id, files), times = measured(work_)
         doc = report_documents.report_doc(session, report_id)

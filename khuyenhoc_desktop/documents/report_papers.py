@@ -298,6 +298,18 @@ def _annex(doc: ReportDoc, issuer: Issuer) -> list[Flowable]:
     return flow
 
 
+class _Cell(Paragraph):
+    """A paragraph in the annex table. A table running over pages has every cell measured again
+    for each page and each split tried (about ten times); its lines depend on the width alone."""
+
+    _measured: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (reportlab's names)
+        if self._measured is None or self._measured[0] != availWidth:
+            self._measured = (availWidth, super().wrap(availWidth, availHeight))
+        return self._measured[1]
+
+
 def _fitted(value: str, width: float, bold: bool = False, align: str = "R") -> Paragraph:
     """A figure on one line, shrunk when the column is narrower than it (figures never wrap)."""
     value = pdf.text(value)
@@ -305,7 +317,7 @@ def _fitted(value: str, width: float, bold: bool = False, align: str = "R") -> P
     font = SERIF_BOLD if bold else SERIF
     if value and pdf.width(value, font, size) > width:
         size = max(6.0, size * width / pdf.width(value, font, size))
-    return Paragraph(escape(value), pdf.cell_style(round(size, 2), align, bold))
+    return _Cell(escape(value), pdf.cell_style(round(size, 2), align, bold))
 
 
 def _percent(numerator: int | None, denominator: int | None, width: float, bold: bool) -> list[Paragraph]:
@@ -323,12 +335,12 @@ def _annex_table(groups: list[Group], rows: list[AnnexRow]) -> Table:
     scale = WIDE_TEXT / (sum(wanted) * MM)
     widths = [w * MM * scale for w in wanted]
     head = functools.partial(pdf.cell_style, _CELL, "C", True)
-    top = [Paragraph(HAMLET_HEADER, head())]
+    top = [_Cell(HAMLET_HEADER, head())]
     for g in groups:
-        top += [Paragraph(escape(pdf.text(g.title)), head())] + [""] * (len(g.columns) - 1)
-    data = [top, [""] + [Paragraph(escape(pdf.text(c.header)), head()) for c in columns]]
+        top += [_Cell(escape(pdf.text(g.title)), head())] + [""] * (len(g.columns) - 1)
+    data = [top, [""] + [_Cell(escape(pdf.text(c.header)), head()) for c in columns]]
     for row in rows:
-        line: list[object] = [Paragraph(escape(pdf.text(row.label)), pdf.cell_style(_CELL, "L", row.total))]
+        line: list[object] = [_Cell(escape(pdf.text(row.label)), pdf.cell_style(_CELL, "L", row.total))]
         for column, w in zip(columns, widths[1:]):
             room = w - 6
             if column.kind == "percent":

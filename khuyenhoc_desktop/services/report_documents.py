@@ -26,11 +26,13 @@ from khuyenhoc_desktop.storage.models import CommuneProfile, Report
 TOTAL_LABEL = "Toàn xã"
 
 
-def report_doc(session: Session, report_id: int) -> ReportDoc:
+def report_doc(session: Session, report_id: int, figures: reports.Figures | None = None) -> ReportDoc:
+    """`figures`: a draft's live figures when the caller has just computed them in this
+    transaction; a finalised report always shows its frozen ones."""
     report = session.get(Report, report_id)
     if report is None:
         raise UserError("Không tìm thấy báo cáo này; có thể đã bị xóa.")
-    figures, layout = reports.report_figures(session, report_id)
+    figures, layout = reports.report_figures(session, report_id, figures)
     profile = session.scalar(select(CommuneProfile))
     previous = "6 tháng đầu năm" if report.kind == "half_year" else "năm"
     return ReportDoc(
@@ -66,14 +68,15 @@ class ReportFiles:
 
 
 def write_report(session: Session, report_id: int, out_dir: Path | str, *, signer=None, signer_name: str = "",
-                 timestamp_url: str | None = None, overwrite: bool = False) -> ReportFiles:
+                 timestamp_url: str | None = None, overwrite: bool = False,
+                 figures: reports.Figures | None = None) -> ReportFiles:
     """Write (and sign, with `signer`) the report's files into `out_dir`. A draft is marked
-    "DỰ THẢO" and is never signed: finalise it first."""
+    "DỰ THẢO" and is never signed: finalise it first. `figures` as for `report_doc`."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise UserError(f"Không có thư mục {out_dir}; hãy tạo thư mục hoặc chọn nơi lưu khác.")
     report = session.get(Report, report_id)
-    doc = report_doc(session, report_id)
+    doc = report_doc(session, report_id, figures)
     if signer is not None and doc.draft:
         raise UserError(f"Báo cáo {report.number} chưa chốt; hãy chốt số liệu trước khi ký.")
     stem = file_stem(session, report_id)

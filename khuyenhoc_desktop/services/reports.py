@@ -18,7 +18,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from khuyenhoc_desktop.domain import numbering, report_forms
@@ -95,13 +95,24 @@ def compute(session: Session, year: int, start: dt.date, end: dt.date) -> tuple[
         return select(Registration.entity_id).where(Registration.year == year, Registration.title_code == code,
                                                     Registration.entity_kind == kind)
 
-    def households_where(condition):
-        return select(Household.hamlet_id, func.count(Household.id)).where(condition).group_by(Household.hamlet_id)
+    # One pass over a table per group of indicators: each row counted in its hamlet's group, rows
+    # without a hamlet in the None group; the commune's figure is the sum over all groups.
+    def tally(stmt, names: tuple[str, ...]) -> None:
+        for name in names:
+            commune[name], per[name] = 0, {}
+        for hamlet_id, *values in session.execute(stmt):
+            for name, value in zip(names, values, strict=True):
+                commune[name] += value
+                if hamlet_id is not None:
+                    per[name][hamlet_id] = value
 
-    per["households"] = _by_hamlet(session, households_where(Household.id.is_not(None)))
-    per["gdht_registered"] = _by_hamlet(session, households_where(Household.id.in_(registered("GĐHT", "household"))))
-    per["gdht_recognised"] = _by_hamlet(session, households_where(
-        Household.id.in_(recognised_ids("GĐHT", "household", year))))
+    def counted(condition):
+        return func.count(case((condition, 1)))
+
+    tally(select(Household.hamlet_id, func.count(),
+                 counted(Household.id.in_(registered("GĐHT", "household"))),
+                 counted(Household.id.in_(recognised_ids("GĐHT", "household", year))))
+          .group_by(Household.hamlet_id), ("households", "gdht_registered", "gdht_recognised"))
 
     def clans_where(condition):
         return (select(clan_hamlet.c.hamlet_id, func.count()).where(condition).group_by(clan_hamlet.c.hamlet_id))
@@ -122,20 +133,16 @@ def compute(session: Session, year: int, start: dt.date, end: dt.date) -> tuple[
     per["dvht_recognised"] = _by_hamlet(session, units_where(
         Organisation.id.in_(recognised_ids("ĐVHT", "organisation", year))))
 
-    def persons_where(*conditions):
-        return (select(Household.hamlet_id, func.count(Person.id)).join(Household, Household.id == Person.household_id)
-                .where(*conditions).group_by(Household.hamlet_id))
-
     adults = Person.birth_year.between(year - WORKING_AGE[1], year - WORKING_AGE[0])
     passed = select(CitizenResult.person_id).where(CitizenResult.year == year, CitizenResult.passed)
-    per["adults"] = _by_hamlet(session, persons_where(adults))
-    per["cdht_citizens"] = _by_hamlet(session, persons_where(adults, Person.id.in_(passed)))
-    per["population"] = _by_hamlet(session, persons_where(Person.id.is_not(None)))
     # Members on the last day of the period: joined by then and not yet left.
     on_roll = ((Member.join_date.is_(None)) | (Member.join_date <= end)) & (
         (Member.status == "active") | (Member.leave_date > end))
-    active = select(Member.person_id).where(on_roll)
-    per["members"] = _by_hamlet(session, persons_where(Person.id.in_(active)))
+    # A plain scan of the people: cheaper than reaching most of them through the birth-year index.
+    tally(select(Household.hamlet_id, func.count(), counted(adults), counted(adults & Person.id.in_(passed)),
+                 counted(Person.id.in_(select(Member.person_id).where(on_roll))))
+          .select_from(Person).outerjoin(Household, Household.id == Person.household_id)
+          .group_by(Household.hamlet_id), ("population", "adults", "cdht_citizens", "members"))
     per["branches"] = _by_hamlet(session, select(Branch.hamlet_id, func.count(Branch.id)).group_by(Branch.hamlet_id))
 
     # Commune totals: each entity once (a clan spanning hamlets is one clan; people and members
@@ -143,9 +150,7 @@ def compute(session: Session, year: int, start: dt.date, end: dt.date) -> tuple[
     def count(stmt) -> int:
         return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
-    commune["households"] = count(select(Household.id))
     commune["gdht_registered"] = count(registered("GĐHT", "household"))
-    commune["gdht_recognised"] = count(select(Household.id).where(Household.id.in_(recognised_ids("GĐHT", "household", year))))
     commune["clans"] = count(select(Clan.id))
     commune["dhht_registered"] = count(registered("DHHT", "clan"))
     commune["dhht_recognised"] = count(select(Clan.id).where(Clan.id.in_(recognised_ids("DHHT", "clan", year))))
@@ -155,9 +160,6 @@ def compute(session: Session, year: int, start: dt.date, end: dt.date) -> tuple[
     commune["dvht_registered"] = count(registered("ĐVHT", "organisation"))
     commune["dvht_recognised"] = count(select(Organisation.id).where(
         Organisation.id.in_(recognised_ids("ĐVHT", "organisation", year))))
-    commune["adults"] = count(select(Person.id).where(adults))
-    commune["cdht_citizens"] = count(select(Person.id).where(adults, Person.id.in_(passed)))
-    commune["population"] = count(select(Person.id))
     commune["members"] = count(select(Member.id).where(on_roll))
     commune["branches"] = count(select(Branch.id))
     for kind in ("hamlet", "school", "office", "clan"):
@@ -165,11 +167,8 @@ def compute(session: Session, year: int, start: dt.date, end: dt.date) -> tuple[
         per[f"branches_{kind}"] = {}
 
     _fund(session, start, end, per, commune)
-    hamlets: dict[int, dict[str, int]] = {h: {} for h in hamlet_ids}
-    for name, values in per.items():
-        for hamlet_id in hamlet_ids:
-            hamlets[hamlet_id][name] = values.get(hamlet_id, 0)
-    return commune, hamlets
+    hamlets = {h: {name: per[name].get(h, 0) for name in INDICATORS} for h in hamlet_ids}
+    return {name: commune[name] for name in INDICATORS}, hamlets
 
 
 def _fund(session: Session, start: dt.date, end: dt.date, per: dict, commune: dict) -> None:
@@ -184,17 +183,24 @@ def _fund(session: Session, start: dt.date, end: dt.date, per: dict, commune: di
         if hamlet_id is not None:
             per[name][hamlet_id] += value
 
-    for v in session.scalars(select(Voucher).where(fund.effective_in(start, end))):
+    # Plain rows, and every payout's lines in one query: hundreds of receipts a year.
+    vouchers = session.execute(select(Voucher.kind, Voucher.payout_kind, Voucher.hamlet_id, Voucher.amount,
+                                      Voucher.decision_id).where(fund.effective_in(start, end))).all()
+    lines_of: dict[int, list] = defaultdict(list)
+    decisions = {v.decision_id for v in vouchers if v.kind != "receipt" and v.decision_id}
+    if decisions:
+        for line in session.execute(select(PayoutLine.decision_id, PayoutLine.hamlet_id, PayoutLine.amount,
+                                           PayoutLine.recipient).where(PayoutLine.decision_id.in_(decisions))):
+            lines_of[line.decision_id].append(line)
+    for v in vouchers:
         if v.kind == "receipt":
             add("fund_received", v.hamlet_id, v.amount)
             continue
         if v.payout_kind in ("support", "other"):
             add("support_amount", v.hamlet_id, v.amount)
             continue
-        lines = list(session.scalars(select(PayoutLine).where(PayoutLine.decision_id == v.decision_id))) \
-            if v.decision_id else []
         prefix = "scholarship" if v.payout_kind == "scholarship" else "award"
-        for line in lines or [None]:
+        for line in lines_of.get(v.decision_id) or [None]:
             hamlet_id = line.hamlet_id if line else v.hamlet_id
             amount = line.amount if line else v.amount
             add(f"{prefix}_amount", hamlet_id, amount)
@@ -278,8 +284,10 @@ def next_number(session: Session, year: int, suffix: str = "BC-HKH") -> str:
     return numbering.next_in_series(session.scalars(select(Report.number).where(Report.year == year)), suffix)
 
 
-def save_report(session: Session, form: ReportForm) -> int:
-    """Create a draft (number and narrative filled in when left empty) or edit a draft."""
+def save_report(session: Session, form: ReportForm, figures: Figures | None = None) -> int:
+    """Create a draft (number and narrative filled in when left empty) or edit a draft.
+    `figures`: the period's live figures when the caller has just computed them in this
+    transaction (to write the files next), so the first narrative does not compute them again."""
     start, end = period_of(form.kind, form.year)
     report = session.get(Report, form.id) if form.id is not None else None
     if form.id is not None and report is None:
@@ -303,7 +311,7 @@ def save_report(session: Session, form: ReportForm) -> int:
         raise ValidationError(errors)
     narrative = form.narrative
     if narrative is None:
-        narrative = default_narrative(form.kind, form.year, figures_for(session, form.kind, form.year))
+        narrative = default_narrative(form.kind, form.year, figures or figures_for(session, form.kind, form.year))
     if report is None:
         report = Report(year=form.year, kind=form.kind)
         session.add(report)
@@ -335,25 +343,26 @@ def _report(session: Session, report_id: int) -> Report:
     return report
 
 
-def report_figures(session: Session, report_id: int) -> tuple[Figures, AnnexLayout]:
-    """Frozen figures of a finalised report, live ones for a draft; the report's annex layout."""
+def report_figures(session: Session, report_id: int, live: Figures | None = None) -> tuple[Figures, AnnexLayout]:
+    """Frozen figures of a finalised report, live ones for a draft (`live` when the caller has just
+    computed them in this transaction); the report's annex layout."""
     report = _report(session, report_id)
     layout = (report_forms.parse_layout(json.loads(report.layout)) if report.layout
               else report_forms.default_layout(set(INDICATORS)))
     if report.finalised:
         return Figures.from_json(report.figures), layout
-    return figures_for(session, report.kind, report.year), layout
+    return live or figures_for(session, report.kind, report.year), layout
 
 
-def finalise(session: Session, report_id: int) -> None:
-    """Freeze the figures and the layout; close the fund's books up to the end of the period."""
+def finalise(session: Session, report_id: int, figures: Figures | None = None) -> None:
+    """Freeze the figures (`figures` when the caller has just computed them in this transaction)
+    and the layout; close the fund's books up to the end of the period."""
     report = _report(session, report_id)
     if report.finalised:
         raise UserError(f"Báo cáo {report.number} đã chốt rồi.")
     if report.period_end > today():
         raise UserError(f"Kỳ báo cáo chưa kết thúc (đến {format_date(report.period_end)}); chưa chốt được.")
-    figures = figures_for(session, report.kind, report.year)
-    report.figures = figures.as_json()
+    report.figures = (figures or figures_for(session, report.kind, report.year)).as_json()
     if not report.layout:
         report.layout = json.dumps(report_forms.default_layout(set(INDICATORS)).raw, ensure_ascii=False, sort_keys=True)
     report.finalised, report.finalised_at = True, utcnow()
