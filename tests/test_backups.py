@@ -8,6 +8,8 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -492,14 +494,38 @@ def _damage(path: Path) -> bytes:
     return bytes(raw)
 
 
+def _damage_table(path: Path, name: str) -> bytes:
+    """Zero the leaf pages of one table or index only (the opening window does not read them)."""
+    with sqlite3.connect(path) as conn:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = [r[0] for r in conn.execute("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf'", (name,))]
+    conn.close()
+    assert pages
+    raw = bytearray(path.read_bytes())
+    for page in pages:
+        raw[(page - 1) * size:page * size] = b"\x00" * size
+    path.write_bytes(bytes(raw))
+    return bytes(raw)
+
+
+def _end_uncleanly(path: Path) -> None:
+    """A program that writes to the file and dies without closing it: its write-ahead log stays."""
+    code = ("import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version = 7'); "
+            "c.commit(); os._exit(0)")
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+    assert backups.ended_uncleanly(path)
+
+
 def test_damaged_file_offers_the_newest_good_backup(qtbot, data, tmp_path, settings, capsys):
     assert len(data.read_bytes()) // 4096 > 20  # a demo file with a fair number of pages
     good = _backup_at(data, backups.utcnow() - dt.timedelta(days=2))
     _add_hamlet(data, "Thôn Sau Bản Tốt")
     bad_backup = backups.backup(data)
     _damage(bad_backup)  # the newest backup is damaged too: the one before it is offered
+    assert backups.open_check(data) is None  # closed cleanly: no check at open
+    _end_uncleanly(data)
     damaged = _damage(data)
-    assert backups.open_check(data) is not None and backups.open_check(good) is None
+    assert backups.open_check(data) is not None and backups.quick_check(good) is None
 
     assert cli.main(["check", "--db", str(data)]) == 1
     out = capsys.readouterr().out
@@ -519,9 +545,11 @@ def test_damaged_file_offers_the_newest_good_backup(qtbot, data, tmp_path, setti
     assert controller.open_or_explain(data, is_demo=False)
     modals.stop()
     qtbot.addWidget(controller.window)
-    assert _tables(data) == _tables(good) and backups.open_check(data) is None
-    kept = next(backups.folder_for(data).glob("xa-hong-*.sqlite"))
-    assert kept.read_bytes() == damaged and str(kept) in modals.seen[-1]
+    assert _tables(data) == _tables(good) and backups.quick_check(data) is None
+    kept = next(backups.folder_for(data).glob("xa-hong-*.sqlite")).read_bytes()
+    # As it was, with the dead program's log applied: only the header (its user_version) differs.
+    assert kept[100:] == damaged[100:] and kept[60:64] == (7).to_bytes(4, "big")
+    assert str(next(backups.folder_for(data).glob("xa-hong-*.sqlite"))) in modals.seen[-1]
     assert cli.main(["check", "--db", str(data), "--full"]) == 0
     controller.window.automatic_backups = False
     controller.window.close()
@@ -529,6 +557,7 @@ def test_damaged_file_offers_the_newest_good_backup(qtbot, data, tmp_path, setti
 
 
 def test_damaged_file_without_a_good_backup_is_left_alone(qtbot, data, settings):
+    _end_uncleanly(data)
     damaged = _damage(data)
     controller = app_module.Controller(None)
     modals = Modals(qtbot, (box_with("bị hỏng"), lambda box: box.accept()))
@@ -536,6 +565,138 @@ def test_damaged_file_without_a_good_backup_is_left_alone(qtbot, data, settings)
     modals.stop()
     assert "Không có bản sao lưu nào dùng được" in modals.seen[0]
     assert data.read_bytes() == damaged
+
+
+def test_the_quick_check_runs_before_the_window_only_after_an_unclean_end(qtbot, data, settings, monkeypatch):
+    checked = []
+    real = backups.quick_check
+    controller = app_module.Controller(None)
+
+    def recording(path):
+        checked.append((Path(path), controller.window is not None and controller.window.isVisible()))
+        return real(path)
+
+    monkeypatch.setattr(backups, "quick_check", recording)
+    for _ in range(2):  # a first start, then one after a clean close: checked once the window is shown
+        checked.clear()
+        controller.open(data, is_demo=False)
+        qtbot.addWidget(controller.window)
+        controller.background_check.join(30)
+        assert controller.window.isVisible() and checked == [(data, True)]
+        controller.window.automatic_backups = False
+        controller.window.close()
+        controller.ctx.db.close()
+        assert not backups.ended_uncleanly(data)
+    _end_uncleanly(data)
+    checked.clear()
+    controller.window = None
+    controller.open(data, is_demo=False)
+    qtbot.addWidget(controller.window)
+    assert checked == [(data, False)] and controller.background_check is None  # before, once
+    controller.window.automatic_backups = False
+    controller.window.close()
+    controller.ctx.db.close()
+    assert not backups.ended_uncleanly(data)
+
+
+def test_damage_found_by_the_background_check_offers_the_backup(qtbot, data, settings):
+    good = _backup_at(data, backups.utcnow() - dt.timedelta(days=2))
+    damaged = _damage_table(data, "person_fts_data")  # a disk that went bad while the program was closed
+    assert not backups.ended_uncleanly(data)
+    controller = app_module.Controller(None)
+    modals = Modals(qtbot, (box_with("kiểm tra khi mở"), lambda box: click_button(box, "Khôi phục bản sao lưu này")),
+                    (box_with("Đã khôi phục dữ liệu"), lambda box: box.accept()))
+    controller.open(data, is_demo=False)  # the home page does not read the damaged pages
+    first = controller.window
+    qtbot.addWidget(first)
+    controller.background_check.join(30)
+    qtbot.waitUntil(lambda: controller.window is not first, timeout=10000)
+    modals.stop()
+    assert "bị hỏng" in modals.seen[0] and "kiểm tra khi mở" in modals.seen[0]
+    qtbot.addWidget(controller.window)
+    assert _tables(data) == _tables(good)
+    assert next(backups.folder_for(data).glob("xa-hong-*.sqlite")).read_bytes() == damaged
+    controller.window.automatic_backups = False
+    controller.window.close()
+    controller.ctx.db.close()
+
+
+def test_damage_after_a_clean_end_is_caught_by_the_automatic_backup(qtbot, data, settings):
+    good = _backup_at(data, backups.utcnow() - dt.timedelta(days=2))
+    controller = app_module.Controller(None)
+    controller.open(data, is_demo=False)
+    first = controller.window
+    qtbot.addWidget(first)
+    controller.background_check.join(30)  # the check at open passed before the disk error
+    damaged = _damage(data)  # a disk error while the file is open
+    modals = Modals(qtbot, (box_with("bản sao lưu tự động không qua được bước kiểm tra"),
+                            lambda box: click_button(box, "Khôi phục bản sao lưu này")),
+                    (box_with("Đã khôi phục dữ liệu"), lambda box: box.accept()))
+    first.backup_if_due()
+    modals.stop()
+    when = backups.local_time(backups.list_backups(data)[0].made)
+    assert f"Bản sao lưu tốt mới nhất: lúc {when}" in modals.seen[0]
+    assert controller.window is not first and controller.window.isVisible()
+    qtbot.addWidget(controller.window)
+    assert _tables(data) == _tables(good)
+    assert next(backups.folder_for(data).glob("xa-hong-*.sqlite")).read_bytes() == damaged
+    assert [b.path for b in backups.list_backups(data)] == [good]  # no backup of the damaged file
+    controller.window.automatic_backups = False
+    controller.window.close()
+    controller.ctx.db.close()
+
+
+def test_damage_met_while_opening_after_a_clean_end_offers_the_backup(qtbot, data, settings, monkeypatch):
+    """The window's first queries hit a damaged page the skipped check would have found."""
+    good = _backup_at(data, backups.utcnow() - dt.timedelta(days=2))
+    from khuyenhoc_desktop.ui import home_page
+
+    real = home_page.HomePage.refresh
+    broken = [True]
+
+    def refresh(page):
+        if broken:
+            broken.pop()
+            error = sqlite3.DatabaseError("database disk image is malformed")
+            error.sqlite_errorcode = sqlite3.SQLITE_CORRUPT
+            raise error
+        real(page)
+
+    monkeypatch.setattr(home_page.HomePage, "refresh", refresh)
+    controller = app_module.Controller(None)
+    modals = Modals(qtbot, (box_with("bị hỏng"), lambda box: click_button(box, "Khôi phục bản sao lưu này")),
+                    (box_with("Đã khôi phục dữ liệu từ bản sao lưu"), lambda box: box.accept()))
+    assert controller.open_or_explain(data, is_demo=False)
+    modals.stop()
+    qtbot.addWidget(controller.window)
+    assert _tables(data) == _tables(good) and controller.window.isVisible()
+    controller.window.automatic_backups = False
+    controller.window.close()
+    controller.ctx.db.close()
+
+
+def test_damage_met_while_working_offers_the_backup(qtbot, data, settings, monkeypatch):
+    good = _backup_at(data, backups.utcnow() - dt.timedelta(days=2))
+    controller = app_module.Controller(None)
+    controller.open(data, is_demo=False)
+    first = controller.window
+    qtbot.addWidget(first)
+    with controller.ctx.db.write() as s:
+        registry.save_hamlet(s, HamletForm(name="Thôn Sau Bản Tốt"))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    app_module._install_excepthook(controller)
+    modals = Modals(qtbot, (box_with("phần dữ liệu không đọc được"), lambda box: click_button(box, "Khôi phục bản sao lưu này")),
+                    (box_with("Đã khôi phục dữ liệu"), lambda box: box.accept()))
+    error = sqlite3.DatabaseError("database disk image is malformed")
+    error.sqlite_errorcode = sqlite3.SQLITE_CORRUPT
+    sys.excepthook(sqlite3.DatabaseError, error, None)  # as a slot that met a damaged page
+    qtbot.waitUntil(lambda: controller.window is not first)
+    modals.stop()
+    qtbot.addWidget(controller.window)
+    assert _tables(data) == _tables(good) and "Thôn Sau Bản Tốt" not in _hamlets(data)
+    controller.window.automatic_backups = False
+    controller.window.close()
+    controller.ctx.db.close()
 
 
 @pytest.mark.parametrize("kind", ["foreign", "newer", "text"])

@@ -12,6 +12,7 @@ F1 opens the guide in the help window, with its table of contents and search.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 import sys
 
@@ -38,7 +39,10 @@ DOCUMENTS = r"C:\Users\CanBo\Documents\Khuyến Học"
 
 def freeze_today(monkeypatch) -> None:
     """Every `today()` of the program (imported by name in many modules) returns TODAY."""
-    import khuyenhoc_desktop.ui.main_window  # noqa: F401  (loads the modules the windows use)
+    # The window builds its pages lazily: load every module they use before patching.
+    for module in ("main_window", "decisions_page", "forms_page", "fund_page", "home_page", "list_page",
+                   "reports_page", "settings_page", "titles_page"):
+        importlib.import_module(f"khuyenhoc_desktop.ui.{module}")
 
     original = dates.today
     for name, module in list(sys.modules.items()):

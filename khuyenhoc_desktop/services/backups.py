@@ -1,6 +1,11 @@
 """Backups of the data file, their rotation, the one-file bundle for another computer (.khbak),
 the integrity check at open, and restoring.
 
+The check at open (`PRAGMA quick_check`, most of a second on a large commune) runs before the
+window opens when the last session did not end cleanly (`ended_uncleanly`), and in the background
+once the window is shown otherwise; the automatic backup's copy also passes `PRAGMA
+integrity_check` or the window says the file is damaged.
+
 A backup is made with SQLite's online backup API (never a file copy of a live database) into a
 temporary file, checked with `PRAGMA integrity_check`, then renamed into place. Each data file has
 its own folder of backups (`backups_dir()/<name of the data file>/`), pruned after every
@@ -158,6 +163,10 @@ def _check(path: Path, pragma: str) -> str | None:
     return "; ".join(lines[:3])[:300]
 
 
+class DamagedFileError(UserError):
+    """SQLite's integrity check found the file damaged."""
+
+
 def quick_check(path: Path | str) -> str | None:
     """The check at open (`PRAGMA quick_check`): None when the file is sound (or not there yet)."""
     path = Path(path)
@@ -174,10 +183,34 @@ def is_sqlite(path: Path | str) -> bool:
         return False
 
 
+def ended_uncleanly(path: Path | str) -> bool:
+    """True when the last program to write to the file stopped without closing it (a crash, a
+    power cut, the process killed): SQLite deletes the write-ahead log (`-wal`) when the last
+    connection closes, so one with content left beside the file says the file was not closed.
+    A session that wrote nothing leaves an empty log, and had nothing to damage."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
+
+
+def is_damage(exc: BaseException) -> bool:
+    """The error says the file is damaged: the integrity check failed, or SQLite found a page it
+    cannot read (SQLAlchemy's wrapper is judged by the error it wraps)."""
+    if isinstance(exc, DamagedFileError):
+        return True
+    exc = getattr(exc, "orig", None) or exc
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and code is not None and \
+        code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
 def open_check(path: Path | str) -> str | None:
-    """The check before a data file is opened: what is damaged, or None when the file is sound,
-    empty, missing, or not SQLite at all (`Database` refuses those with its own message)."""
-    return quick_check(path) if is_sqlite(path) else None
+    """The check before a data file is opened, after an unclean end (after a clean one the window
+    checks in the background): what is damaged, or
+    None when the file is sound, was closed cleanly, is empty, missing, or not SQLite at all
+    (`Database` refuses those with its own message)."""
+    return quick_check(path) if is_sqlite(path) and ended_uncleanly(path) else None
 
 
 def full_check(path: Path | str) -> str | None:
@@ -194,7 +227,7 @@ def damaged_message(path: Path) -> str:
 def check_integrity(path: Path, name: str | None = None) -> None:
     problem = full_check(path)
     if problem is not None:
-        raise UserError(f"Tệp {name or path.name} bị hỏng (kiểm tra: {problem}); không dùng được.")
+        raise DamagedFileError(f"Tệp {name or path.name} bị hỏng (kiểm tra: {problem}); không dùng được.")
 
 
 def newest_good_backup(db_path: Path | str) -> BackupFile | None:

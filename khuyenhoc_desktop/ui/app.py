@@ -35,28 +35,57 @@ class Controller:
         self.ctx = None
         # The self-test: no questions asked, no automatic backups of its throwaway copies.
         self.unattended = False
+        self.background_check = None  # the thread checking the file opened after a clean end
 
     def open(self, path: Path, is_demo: bool) -> None:
         """Open `path` in a new window (closing the current one); UserError if it cannot be opened."""
+        from khuyenhoc_desktop.services.backups import ended_uncleanly, is_damage
+        from khuyenhoc_desktop.ui.backup_dialogs import check_in_background, offer_restore_if_damaged
+
+        checked = ended_uncleanly(path)
+        offer_restore_if_damaged(self.window, Path(path), unattended=self.unattended)
+        try:
+            self._open(path, is_demo)
+        except Exception as exc:
+            # Damage met before the background check could look (the last session ended cleanly).
+            if not is_damage(exc):
+                raise
+            offer_restore_if_damaged(self.window, Path(path), unattended=self.unattended, found=str(exc))
+            self._open(path, is_demo)
+            checked = True
+        self.background_check = None if checked or self.unattended else check_in_background(self.window)
+
+    def _open(self, path: Path, is_demo: bool) -> None:
         from khuyenhoc_desktop.storage.database import Database
         from khuyenhoc_desktop.ui import login_dialog
         from khuyenhoc_desktop.ui.context import AppContext
-        from khuyenhoc_desktop.ui.backup_dialogs import offer_restore_if_damaged
         from khuyenhoc_desktop.ui.main_window import MainWindow
 
-        offer_restore_if_damaged(self.window, Path(path), unattended=self.unattended)
         db = Database(path)
-        if not self.unattended and not login_dialog.sign_in(db, self.window):
+        try:
+            if not self.unattended and not login_dialog.sign_in(db, self.window):
+                raise UserError(f"Chưa đăng nhập nên chưa mở tệp dữ liệu {Path(path).name}.")
+            if self.window is not None:
+                self.window.close()
+                self.ctx.db.close()
+                self.window = None
+            self.ctx = AppContext(db, is_demo=is_demo)
+            self.window = MainWindow(self.ctx)
+        except BaseException:
             db.close()
-            raise UserError(f"Chưa đăng nhập nên chưa mở tệp dữ liệu {Path(path).name}.")
-        if self.window is not None:
-            self.window.close()
-            self.ctx.db.close()
-        self.ctx = AppContext(db, is_demo=is_demo)
-        self.window = MainWindow(self.ctx)
+            raise
         self.window.controller = self
         self.window.automatic_backups = not (is_demo or self.unattended)
         self.window.show()
+
+    def run_until_closed(self) -> int:
+        """The event loop, then the data file closed: SQLite removes its write-ahead log only
+        when the last connection closes, and a log left behind means an unclean end
+        (`backups.ended_uncleanly`), checked at the next open."""
+        code = self.app.exec()
+        if self.ctx is not None:
+            self.ctx.db.close()
+        return code
 
     def open_or_explain(self, path: Path, is_demo: bool) -> bool:
         from PySide6.QtWidgets import QMessageBox
@@ -111,18 +140,30 @@ class Controller:
             self.open_demo()
 
 
-def _install_excepthook() -> None:
-    """An error in a slot is logged and explained in Vietnamese; the program keeps running."""
+def _install_excepthook(controller: Controller | None = None) -> None:
+    """An error in a slot is logged and explained in Vietnamese; the program keeps running. A
+    damaged page met while working (the check at open runs only after an unclean end) is told
+    as such, with the offer to restore."""
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from khuyenhoc_desktop.logs import log
     from khuyenhoc_desktop.paths import log_path
+    from khuyenhoc_desktop.services.backups import is_damage
 
     def hook(kind, value, tb) -> None:
         if issubclass(kind, UserError):
             QMessageBox.warning(QApplication.activeWindow(), APP_NAME, str(value))
             return
         log.error("unexpected error in the window", exc_info=(kind, value, tb))
+        window = controller.window if controller is not None else None
+        if is_damage(value) and window is not None and window.isVisible():
+            from khuyenhoc_desktop.ui.backup_dialogs import offer_restore_of_open_file
+
+            # After the failed slot has unwound: restoring closes this window.
+            QTimer.singleShot(0, lambda: offer_restore_of_open_file(
+                window, "chương trình vừa gặp phần dữ liệu không đọc được."))
+            return
         QMessageBox.critical(
             QApplication.activeWindow(),
             APP_NAME,
@@ -149,9 +190,9 @@ def run(db_path: str | None = None, demo: bool = False, self_test_mode: bool = F
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "khuyenhoc-256.png")))
     install_translations(app)
     load_bundled_fonts()
-    if not self_test_mode:
-        _install_excepthook()
     controller = Controller(app)
+    if not self_test_mode:
+        _install_excepthook(controller)
     controller.unattended = self_test_mode
     if self_test_mode:
         from khuyenhoc_desktop.ui.selftest import self_test
@@ -159,10 +200,10 @@ def run(db_path: str | None = None, demo: bool = False, self_test_mode: bool = F
         return self_test(controller, Path(db_path).expanduser() if db_path else None)
     if demo and not db_path:
         controller.open_demo()
-        return app.exec()
+        return controller.run_until_closed()
     path = Path(db_path).expanduser() if db_path else default_db_path()
     if not controller.open_or_explain(path, is_demo=False):
         return 2
     if not _has_data(controller.ctx.db):
         controller.first_run()
-    return app.exec()
+    return controller.run_until_closed()

@@ -1,13 +1,15 @@
 """Backups in the window: "Sao lưu ngay", the automatic backup (on close and once a day), the
 restore dialog, the .khbak bundle for another computer, and the offer to restore when the data
-file is found damaged at open."""
+file is found damaged (at open: before the window after an unclean end, else in the background
+once it is shown; or by the automatic backup's check)."""
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -66,6 +68,9 @@ def automatic_backup(window, only_if_due: bool = False) -> Path | None:
             return backups.automatic_backup(path)
     except Exception as exc:  # a full disk or a removed folder must not keep the window from closing
         log.exception("automatic backup of %s failed", path)
+        if backups.is_damage(exc):
+            offer_restore_of_open_file(window, "bản sao lưu tự động không qua được bước kiểm tra nên chưa sao lưu.")
+            return None
         reason = str(exc) if isinstance(exc, UserError) else "lỗi khi ghi tệp (chi tiết trong nhật ký)"
         QMessageBox.warning(window, APP_NAME, f"Chưa sao lưu tự động được: {reason}\n"
                             "Dữ liệu đã lưu không bị ảnh hưởng; hãy thử lại bằng Tệp → Sao lưu ngay.")
@@ -254,21 +259,9 @@ def open_restore_dialog(window) -> None:
         restore_and_reopen(window, dialog.chosen)
 
 
-# ---- the check at open
+# ---- the data file found damaged
 
-def offer_restore_if_damaged(parent, path: Path, unattended: bool = False) -> None:
-    """Before a data file is opened: if SQLite finds it damaged, offer the newest backup that
-    passes the check. Raises UserError (the file untouched) when there is none or the user declines."""
-    problem = backups.open_check(path)
-    if problem is None:
-        return
-    log.warning("data file %s failed the check at open: %s", path, problem)
-    message = backups.damaged_message(path)
-    if unattended:
-        raise UserError(f"{message} Hãy mở chương trình để khôi phục từ bản sao lưu; chưa có gì bị thay đổi.")
-    good = backups.newest_good_backup(path)
-    if good is None:
-        raise UserError(f"{message} Không có bản sao lưu nào dùng được để khôi phục; chưa có gì bị thay đổi.")
+def _ask_restore(parent, message: str, good: backups.BackupFile) -> bool:
     box = QMessageBox(QMessageBox.Critical, APP_NAME, message, parent=parent)
     box.setInformativeText(
         f"Bản sao lưu tốt mới nhất: lúc {backups.local_time(good.made)} ({backups.format_size(good.size)}).\n\n"
@@ -278,7 +271,70 @@ def offer_restore_if_damaged(parent, path: Path, unattended: bool = False) -> No
     box.addButton("Không khôi phục", QMessageBox.RejectRole)
     box.setDefaultButton(go)
     box.exec()
-    if box.clickedButton() is not go:
+    return box.clickedButton() is go
+
+
+def offer_restore_of_open_file(window, found: str) -> None:
+    """The open data file was found damaged (`found`: how): say so, and offer the newest good
+    backup (restored, then the file opened again in a new window)."""
+    path = window.ctx.db.path
+    message = f"Tệp dữ liệu {path.name} bị hỏng (có thể do mất điện hoặc ổ đĩa lỗi khi đang ghi): {found}"
+    good = backups.newest_good_backup(path)
+    if good is None or window.controller is None:
+        QMessageBox.critical(window, APP_NAME, f"{message}\n\nKhông có bản sao lưu nào dùng được để khôi phục; "
+                             "hãy ngừng nhập liệu và liên hệ người hỗ trợ kỹ thuật.")
+        return
+    if _ask_restore(window, message, good):
+        restore_and_reopen(window, good.path)
+
+
+# ---- the check at open
+
+class _Found(QObject):
+    """Carries the background check's finding to the window's thread (a queued signal)."""
+    damaged = Signal(str)
+
+
+def check_in_background(window) -> threading.Thread:
+    """The check at open after a clean end: `PRAGMA quick_check` on its own read-only connection
+    (a snapshot beside the window's), so the officer can start working meanwhile; damage found
+    is told with the offer to restore."""
+    path = window.ctx.db.path
+    found = _Found(window)
+    found.damaged.connect(lambda problem: offer_restore_of_open_file(window, f"kiểm tra khi mở: {problem}."))
+
+    def check() -> None:
+        try:
+            problem = backups.quick_check(path)
+        except Exception:
+            log.exception("background check of %s failed", path)
+            return
+        if problem is None:
+            return
+        log.warning("data file %s failed the check at open: %s", path, problem)
+        with contextlib.suppress(RuntimeError):  # the window was closed meanwhile
+            found.damaged.emit(problem)
+
+    worker = threading.Thread(target=check, name="quick-check", daemon=True)
+    worker.start()
+    return worker
+
+
+def offer_restore_if_damaged(parent, path: Path, unattended: bool = False, found: str | None = None) -> None:
+    """Before a data file is opened, when the last session did not end cleanly: if SQLite finds
+    it damaged, offer the newest backup that passes the check. `found`: damage met while opening
+    (no check needed). Raises UserError (the file untouched) when there is none or the user declines."""
+    problem = found or backups.open_check(path)
+    if problem is None:
+        return
+    log.warning("data file %s failed the check at open: %s", path, problem)
+    message = backups.damaged_message(path)
+    if unattended:
+        raise UserError(f"{message} Hãy mở chương trình để khôi phục từ bản sao lưu; chưa có gì bị thay đổi.")
+    good = backups.newest_good_backup(path)
+    if good is None:
+        raise UserError(f"{message} Không có bản sao lưu nào dùng được để khôi phục; chưa có gì bị thay đổi.")
+    if not _ask_restore(parent, message, good):
         raise UserError(f"{message} Chưa có gì bị thay đổi; lần mở sau chương trình sẽ hỏi lại "
                         "(hoặc dùng lệnh khuyenhoc restore).")
     with waiting():

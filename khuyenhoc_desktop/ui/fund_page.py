@@ -38,7 +38,6 @@ from khuyenhoc_desktop.ui.fund_dialogs import (
     offer_payment,
 )
 from khuyenhoc_desktop.ui.fund_summary import FundSummary
-from khuyenhoc_desktop.ui.paper_dialog import open_paper, save_workbook
 from khuyenhoc_desktop.ui.widgets import WARNING_STYLE, setup_row_table, table_or_empty
 
 HEADERS = ["Ngày", "Số phiếu thu", "Số phiếu chi", "Diễn giải", "Thu", "Chi", "Tồn"]
@@ -474,6 +473,7 @@ class FundPage(QWidget):
 
     def print_voucher(self, on_open=None) -> None:
         from khuyenhoc_desktop.services import fund_documents
+        from khuyenhoc_desktop.ui.paper_dialog import open_paper
 
         line = self.selected_line()
         if line is None:
@@ -484,6 +484,7 @@ class FundPage(QWidget):
 
     def print_payout_list(self, decision: fund.PayoutSummary, on_open=None) -> None:
         from khuyenhoc_desktop.services import fund_documents
+        from khuyenhoc_desktop.ui.paper_dialog import open_paper
 
         name = f"danh-sach-ky-nhan-{decision.number.split('/')[0]}-{decision.decided_on.year}.pdf"
         open_paper(self, self.ctx, f"Danh sách ký nhận theo quyết định {decision.number}", name,
@@ -491,6 +492,7 @@ class FundPage(QWidget):
 
     def print_ledger(self, on_open=None) -> None:
         from khuyenhoc_desktop.services import fund_documents
+        from khuyenhoc_desktop.ui.paper_dialog import open_paper
 
         start, end = self.period()
         open_paper(self, self.ctx, "Sổ chi tiết quỹ khuyến học", f"so-chi-tiet-quy-{self._period_name()}.pdf",
@@ -498,6 +500,7 @@ class FundPage(QWidget):
 
     def export_ledger(self, path=None) -> None:
         from khuyenhoc_desktop.services import fund_documents
+        from khuyenhoc_desktop.ui.paper_dialog import save_workbook
 
         start, end = self.period()
         save_workbook(self, self.ctx, "Sổ chi tiết quỹ khuyến học", f"so-chi-tiet-quy-{self._period_name()}.xlsx",
@@ -516,6 +519,7 @@ class FundPage(QWidget):
 
     def print_disclosure(self, on_open=None, initials: bool | None = None) -> None:
         from khuyenhoc_desktop.services import fund_documents
+        from khuyenhoc_desktop.ui.paper_dialog import open_paper
 
         initials = self._ask_initials() if initials is None else initials
         if initials is None:
@@ -527,6 +531,7 @@ class FundPage(QWidget):
 
     def export_disclosure(self, path=None, initials: bool | None = None) -> None:
         from khuyenhoc_desktop.services import fund_documents
+        from khuyenhoc_desktop.ui.paper_dialog import save_workbook
 
         initials = self._ask_initials() if initials is None else initials
         if initials is None:

@@ -19,14 +19,8 @@ from PySide6.QtWidgets import (
 from khuyenhoc_desktop import APP_NAME, __version__
 from khuyenhoc_desktop.services.profile import get_profile, window_title
 from khuyenhoc_desktop.ui import backup_dialogs
-from khuyenhoc_desktop.ui.decisions_page import DecisionsPage
-from khuyenhoc_desktop.ui.forms_page import FormsPage
-from khuyenhoc_desktop.ui.fund_page import FundPage
-from khuyenhoc_desktop.ui.home_page import HomePage
 from khuyenhoc_desktop.ui.list_page import ListPage
-from khuyenhoc_desktop.ui.titles_page import TitlesPage
-from khuyenhoc_desktop.ui.reports_page import ReportsPage
-from khuyenhoc_desktop.ui.settings_page import MAX_POINT, MIN_POINT, SettingsPage
+from khuyenhoc_desktop.ui.settings_page import MAX_POINT, MIN_POINT
 
 # Navigation in the order of the ui guide; later features add their pages here.
 NAVIGATION = [
@@ -46,10 +40,7 @@ NAVIGATION = [
     ("reports", "Báo cáo"),
     ("settings", "Cài đặt"),
 ]
-# Pages that are not a list of the registry (their classes take only the context).
 BACKUP_CHECK_MS = 3600 * 1000  # hourly: is the newest automatic backup older than a day?
-SPECIAL_PAGES = {"titles": TitlesPage, "decisions": DecisionsPage, "forms": FormsPage, "fund": FundPage,
-                 "reports": ReportsPage}
 
 
 class MainWindow(QMainWindow):
@@ -61,18 +52,9 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(190)
         self.stack = QStackedWidget()
+        # The pages built so far: each is built when first shown (`page`).
         self.pages: dict[str, QWidget] = {}
         for key, label in NAVIGATION:
-            if key == "home":
-                page = HomePage(ctx)
-            elif key == "settings":
-                page = SettingsPage(ctx, self)
-            elif key in SPECIAL_PAGES:
-                page = SPECIAL_PAGES[key](ctx)
-            else:
-                page = ListPage(ctx, key)
-            self.pages[key] = page
-            self.stack.addWidget(page)
             QListWidgetItem(label, self.nav).setData(Qt.UserRole, key)
         self.nav.currentRowChanged.connect(self._page_changed)
         central = QWidget()
@@ -93,7 +75,11 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         self.set_text_size(int(ctx.settings.value("ui/text_size", self._default_point)))
+        # The first page loads here, not in a slot, so an error (a damaged file) reaches the caller.
+        self.nav.blockSignals(True)
         self.nav.setCurrentRow(0)
+        self.nav.blockSignals(False)
+        self._page_changed(0)
         # Set by the controller that opened the file (off for the demo commune and the self-test).
         self.controller = None
         self.automatic_backups = False
@@ -162,11 +148,52 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str) -> QWidget:
         self.nav.setCurrentRow([k for k, _ in NAVIGATION].index(key))
+        return self.page(key)
+
+    def page(self, key: str) -> QWidget:
+        """The page of `key`, built the first time it is asked for."""
+        if key not in self.pages:
+            self.pages[key] = self._build_page(key)
+            self.stack.addWidget(self.pages[key])
         return self.pages[key]
 
+    def _build_page(self, key: str) -> QWidget:
+        """Each page's module is imported here, not at start-up: several pull in the document
+        writers (openpyxl, reportlab), which alone weigh about a second."""
+        ctx = self.ctx
+        if key == "home":
+            from khuyenhoc_desktop.ui.home_page import HomePage
+
+            return HomePage(ctx)
+        if key == "titles":
+            from khuyenhoc_desktop.ui.titles_page import TitlesPage
+
+            return TitlesPage(ctx)
+        if key == "decisions":
+            from khuyenhoc_desktop.ui.decisions_page import DecisionsPage
+
+            return DecisionsPage(ctx)
+        if key == "forms":
+            from khuyenhoc_desktop.ui.forms_page import FormsPage
+
+            return FormsPage(ctx)
+        if key == "fund":
+            from khuyenhoc_desktop.ui.fund_page import FundPage
+
+            return FundPage(ctx)
+        if key == "reports":
+            from khuyenhoc_desktop.ui.reports_page import ReportsPage
+
+            return ReportsPage(ctx)
+        if key == "settings":
+            from khuyenhoc_desktop.ui.settings_page import SettingsPage
+
+            return SettingsPage(ctx, self)
+        return ListPage(ctx, key)
+
     def _page_changed(self, row: int) -> None:
-        self.stack.setCurrentIndex(row)
-        page = self.current_page()
+        page = self.page(NAVIGATION[row][0])
+        self.stack.setCurrentWidget(page)
         page.ensure_loaded()
         is_list = isinstance(page, ListPage)
         for action in (self.action_new, self.action_edit, self.action_delete, self.action_search):

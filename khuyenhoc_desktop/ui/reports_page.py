@@ -5,6 +5,7 @@ signed — and checking any signed file."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -20,8 +21,7 @@ from PySide6.QtWidgets import (
 from khuyenhoc_desktop.domain.dates import format_date
 from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.errors import UserError
-from khuyenhoc_desktop.services import report_documents, reports
-from khuyenhoc_desktop.ui import pdf_view
+from khuyenhoc_desktop.services import reports
 from khuyenhoc_desktop.ui.export_action import LAST_FOLDER_KEY, confirm_replace, open_folder, start_folder
 from khuyenhoc_desktop.ui.fund_dialogs import confirm
 from khuyenhoc_desktop.ui.ops import run_with_progress
@@ -33,6 +33,9 @@ from khuyenhoc_desktop.ui.widgets import (
     setup_row_table,
     table_or_empty,
 )
+
+if TYPE_CHECKING:
+    from khuyenhoc_desktop.services.report_documents import ReportFiles
 
 HEADERS = ["Số", "Loại", "Năm", "Kỳ", "Ngày", "Trạng thái"]
 CHANGED_KINDS = {"reports", "fund", "settings"}
@@ -223,10 +226,15 @@ class ReportsPage(QWidget):
         self.ctx.changed("reports")
 
     def _file_stem(self, report_id: int) -> str:
+        from khuyenhoc_desktop.services import report_documents
+
         with self.ctx.db.read() as session:
             return report_documents.file_stem(session, report_id)
 
     def show_report(self, on_open=None) -> None:
+        # The writers (reportlab, openpyxl, pypdfium2) are imported when a report is made, not with the page.
+        from khuyenhoc_desktop.services import report_documents
+        from khuyenhoc_desktop.ui import pdf_view
         from khuyenhoc_desktop.ui.paper_dialog import open_paper
 
         row = self.selected()
@@ -257,6 +265,7 @@ class ReportsPage(QWidget):
             return
         self.ctx.settings.setValue(LAST_FOLDER_KEY, str(folder))
         db, report_id = self.ctx.db, row["id"]
+        from khuyenhoc_desktop.services import report_documents
 
         def work(progress, _cancelled):
             progress(0, 0, "Đang ghi tệp báo cáo…")
@@ -265,7 +274,7 @@ class ReportsPage(QWidget):
 
         run_with_progress(self, "Xuất tệp báo cáo", work, lambda files: self._exported(row, files))
 
-    def _exported(self, row: dict, files: report_documents.ReportFiles) -> None:
+    def _exported(self, row: dict, files: ReportFiles) -> None:
         box = QMessageBox(QMessageBox.Information, "Xuất tệp báo cáo",
                           f"Đã ghi {report_label(row)} (chưa ký) vào thư mục {files.pdf.parent}:", parent=self)
         draft = "\nBáo cáo còn là dự thảo: tệp PDF có chữ DỰ THẢO." if not row["finalised"] else ""
