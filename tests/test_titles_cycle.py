@@ -14,9 +14,9 @@ from khuyenhoc_desktop.errors import NotFoundError, UserError, ValidationError
 from khuyenhoc_desktop.services import profile, progress, registry, reviews, title_documents, titles
 from khuyenhoc_desktop.services.registry import ClanForm, HamletForm, HouseholdForm, PersonForm
 from khuyenhoc_desktop.services.titles import DecisionForm, RegistrationQuery
-from khuyenhoc_desktop.storage.models import DecisionEntry, Evaluation
+from khuyenhoc_desktop.storage.models import DecisionEntry
 
-from tests.test_titles import FULL, LOW, _decide, _scored
+from tests.test_titles import LOW, _decide, _scored
 
 DHHT = "dhht-qd448-template-minh-hoa-tinh"
 
@@ -31,7 +31,7 @@ def _clan_commune(db):
         for i, full in enumerate(names):
             hh = registry.save_household(s, HouseholdForm(hamlet_id=h, clan_id=clan if i < 4 else None))
             family, *rest = full.split()
-            p = registry.save_person(s, PersonForm(
+            registry.save_person(s, PersonForm(
                 household_id=hh, family_name=family, middle_name=" ".join(rest[:-1]), given_name=rest[-1],
                 sex="F" if "Thị" in full else "M", birth_year="1975", relation="head"))
             households.append(hh)

@@ -43,6 +43,7 @@ class SettingsPage(QWidget):
         db_path.setWordWrap(True)
         db_path.setTextInteractionFlags(Qt.TextSelectableByMouse)
         form = QFormLayout()
+        form.setHorizontalSpacing(16)
         form.addRow("Hồ sơ xã", profile_box)
         form.addRow("Cỡ chữ", size_row)
         names_button = QPushButton("Tên gọi danh hiệu…")
