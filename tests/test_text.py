@@ -21,6 +21,8 @@ from khuyenhoc_desktop.domain.text import (
         (unicodedata.normalize("NFD", "Trần Thị Hằng"), "tran thi hang"),
         ("  Lê   Ánh  ", "le anh"),
         ("Phường 10", "phuong 10"),
+        ("Lê \u0301 Ánh\u00a0\tVăn\n", "le anh van"),  # a stray mark alone, odd spaces
+        ("", ""),
     ],
 )
 def test_fold(raw, folded):
