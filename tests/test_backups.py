@@ -604,7 +604,7 @@ def test_damage_found_by_the_background_check_offers_the_backup(qtbot, data, set
     damaged = _damage_table(data, "person_fts_data")  # a disk that went bad while the program was closed
     assert not backups.ended_uncleanly(data)
     controller = app_module.Controller(None)
-    modals = Modals(qtbot, (box_with("kiểm tra khi mở"), lambda box: click_button(box, "Khôi phục bản sao lưu này")),
+    modals = Modals(qtbot, (box_with("kiểm tra lúc mở tệp"), lambda box: click_button(box, "Khôi phục bản sao lưu này")),
                     (box_with("Đã khôi phục dữ liệu"), lambda box: box.accept()))
     controller.open(data, is_demo=False)  # the home page does not read the damaged pages
     first = controller.window
@@ -612,7 +612,7 @@ def test_damage_found_by_the_background_check_offers_the_backup(qtbot, data, set
     controller.background_check.join(30)
     qtbot.waitUntil(lambda: controller.window is not first, timeout=10000)
     modals.stop()
-    assert "bị hỏng" in modals.seen[0] and "kiểm tra khi mở" in modals.seen[0]
+    assert "bị hỏng" in modals.seen[0] and "kiểm tra lúc mở tệp phát hiện lỗi" in modals.seen[0]
     qtbot.addWidget(controller.window)
     assert _tables(data) == _tables(good)
     assert next(backups.folder_for(data).glob("xa-hong-*.sqlite")).read_bytes() == damaged

@@ -301,7 +301,8 @@ def check_in_background(window) -> threading.Thread:
     is told with the offer to restore."""
     path = window.ctx.db.path
     found = _Found(window)
-    found.damaged.connect(lambda problem: offer_restore_of_open_file(window, f"kiểm tra khi mở: {problem}."))
+    found.damaged.connect(lambda problem: offer_restore_of_open_file(
+        window, f"bước kiểm tra lúc mở tệp phát hiện lỗi ({problem})."))
 
     def check() -> None:
         try:
