@@ -85,6 +85,7 @@ class Modals:
         self.seen: list[str] = []
         self.errors: list[BaseException] = []
         self._done: set[int] = set()
+        self._kept: list = []  # answered dialogs stay referenced, so a later one cannot reuse their id
         self.timer = QTimer()
         self.timer.timeout.connect(self._poll)
         self.timer.start(20)
@@ -104,6 +105,7 @@ class Modals:
         for i, (match, act) in enumerate(self.handlers):
             if match(widget):
                 self._done.add(id(widget))
+                self._kept.append(widget)
                 if isinstance(widget, QMessageBox):
                     self.seen.append(widget.text() + "\n" + widget.informativeText())
                 del self.handlers[i]
