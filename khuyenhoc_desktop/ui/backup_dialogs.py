@@ -31,6 +31,7 @@ from khuyenhoc_desktop.domain.dates import utcnow
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.logs import log
 from khuyenhoc_desktop.services import backups
+from khuyenhoc_desktop.ui.widgets import confirm
 
 RESTORE_TITLE = "Khôi phục từ bản sao lưu"
 BUNDLE_TITLE = "Chuyển sang máy khác"
@@ -116,15 +117,10 @@ def describe(path: Path) -> str:
 
 
 def confirm_restore(parent, what: str) -> bool:
-    box = QMessageBox(QMessageBox.Warning, RESTORE_TITLE, f"Khôi phục dữ liệu từ {what}?", parent=parent)
-    box.setInformativeText(
-        "Dữ liệu đang dùng sẽ được thay bằng bản này; những gì nhập sau thời điểm sao lưu sẽ không còn trong tệp "
-        "đang dùng. Tệp hiện tại được sao lưu trước khi thay, nên vẫn lấy lại được.")
-    go = box.addButton("Khôi phục", QMessageBox.AcceptRole)
-    box.addButton("Hủy", QMessageBox.RejectRole)
-    box.setDefaultButton(go)
-    box.exec()
-    return box.clickedButton() is go
+    return confirm(parent, RESTORE_TITLE, f"Khôi phục dữ liệu từ {what}?",
+                   "Dữ liệu đang dùng sẽ được thay bằng bản này; những gì nhập sau thời điểm sao lưu sẽ không còn "
+                   "trong tệp đang dùng. Tệp hiện tại được sao lưu trước khi thay, nên vẫn lấy lại được.",
+                   "Khôi phục", refuse="Hủy", action_by_default=True)
 
 
 class RestoreDialog(QDialog):
@@ -262,16 +258,12 @@ def open_restore_dialog(window) -> None:
 # ---- the data file found damaged
 
 def _ask_restore(parent, message: str, good: backups.BackupFile) -> bool:
-    box = QMessageBox(QMessageBox.Critical, APP_NAME, message, parent=parent)
-    box.setInformativeText(
-        f"Bản sao lưu tốt mới nhất: lúc {backups.local_time(good.made)} ({backups.format_size(good.size)}).\n\n"
-        "Khôi phục bản này? Những gì nhập sau thời điểm đó sẽ không có. Tệp hỏng được giữ nguyên trong thư mục "
-        "sao lưu để người hỗ trợ kỹ thuật xem.")
-    go = box.addButton("Khôi phục bản sao lưu này", QMessageBox.AcceptRole)
-    box.addButton("Không khôi phục", QMessageBox.RejectRole)
-    box.setDefaultButton(go)
-    box.exec()
-    return box.clickedButton() is go
+    return confirm(parent, APP_NAME, message,
+                   f"Bản sao lưu tốt mới nhất: lúc {backups.local_time(good.made)} ({backups.format_size(good.size)})."
+                   "\n\nKhôi phục bản này? Những gì nhập sau thời điểm đó sẽ không có. Tệp hỏng được giữ nguyên "
+                   "trong thư mục sao lưu để người hỗ trợ kỹ thuật xem.",
+                   "Khôi phục bản sao lưu này", refuse="Không khôi phục", icon=QMessageBox.Critical,
+                   action_by_default=True)
 
 
 def offer_restore_of_open_file(window, found: str) -> None:

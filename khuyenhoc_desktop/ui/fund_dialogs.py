@@ -35,7 +35,7 @@ from khuyenhoc_desktop.services import fund
 from khuyenhoc_desktop.services import registry as reg
 from khuyenhoc_desktop.services.lists import ListQuery, fetch_rows, hamlet_choices, row_ids
 from khuyenhoc_desktop.ui.forms import DATE_HINT
-from khuyenhoc_desktop.ui.widgets import ErrorLabel, RecordPicker, add_field
+from khuyenhoc_desktop.ui.widgets import ErrorLabel, RecordPicker, add_field, confirm
 
 # Offered even before the first voucher; purposes already used come first.
 SUGGESTED_PURPOSES = ("Tết", "Ngày Khuyến học 2/10", "Khai giảng năm học mới", "Học bổng", "Khen thưởng học sinh giỏi")
@@ -93,17 +93,6 @@ def show_field_errors(labels: dict[str, ErrorLabel], general: ErrorLabel, errors
     for label in {id(lb): lb for lb in labels.values()}.values():
         label.show_message(" ".join(by_label.get(id(label), [])))
     general.show_message(" ".join(m for n, m in errors.items() if n not in labels))
-
-
-def confirm(parent, title: str, text: str, detail: str, action: str) -> bool:
-    """A confirmation whose button names the action; the safe answer is the default."""
-    box = QMessageBox(QMessageBox.Warning, title, text, parent=parent)
-    box.setInformativeText(detail)
-    yes = box.addButton(action, QMessageBox.AcceptRole)
-    no = box.addButton("Không", QMessageBox.RejectRole)
-    box.setDefaultButton(no)
-    box.exec()
-    return box.clickedButton() is yes
 
 
 def _button_row(ok_text: str, ok, cancel) -> tuple[QHBoxLayout, QPushButton]:

@@ -159,7 +159,8 @@ class MainWindow(QMainWindow):
 
     def _build_page(self, key: str) -> QWidget:
         """Each page's module is imported here, not at start-up: several pull in the document
-        writers (openpyxl, reportlab), which alone weigh about a second."""
+        writers (openpyxl, reportlab), which alone weigh about a second. The imports are written
+        out, not looked up by name, so that PyInstaller finds the modules for the bundle."""
         ctx = self.ctx
         if key == "home":
             from khuyenhoc_desktop.ui.home_page import HomePage

@@ -28,8 +28,8 @@ from khuyenhoc_desktop.domain import report_forms
 from khuyenhoc_desktop.domain.report_forms import percent_text
 from khuyenhoc_desktop.errors import UserError, ValidationError
 from khuyenhoc_desktop.services import reports
-from khuyenhoc_desktop.ui.fund_dialogs import confirm, date_edit, show_field_errors
-from khuyenhoc_desktop.ui.widgets import ErrorLabel, RowsModel, add_field, setup_row_table
+from khuyenhoc_desktop.ui.fund_dialogs import date_edit, show_field_errors
+from khuyenhoc_desktop.ui.widgets import ErrorLabel, RowsModel, add_field, confirm, setup_row_table
 
 FIGURE_HEADERS = ["Nhóm", "Chỉ tiêu", "Số liệu", "Tỉ lệ", "Cùng kỳ năm trước"]
 RECIPIENTS_HINT = "Mỗi nơi nhận một dòng, ví dụ:\nNhư trên;\nĐảng ủy, UBND xã (b/c);\nLưu: VT."

@@ -23,11 +23,11 @@ from khuyenhoc_desktop.domain.money import format_count
 from khuyenhoc_desktop.errors import UserError
 from khuyenhoc_desktop.services import reports
 from khuyenhoc_desktop.ui.export_action import LAST_FOLDER_KEY, confirm_replace, open_folder, start_folder
-from khuyenhoc_desktop.ui.fund_dialogs import confirm
 from khuyenhoc_desktop.ui.ops import run_with_progress
 from khuyenhoc_desktop.ui.report_dialog import report_label
 from khuyenhoc_desktop.ui.widgets import (
     RowsModel,
+    confirm,
     select_record,
     selected_row,
     setup_row_table,

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QStackedLayout,
     QTableView,
     QVBoxLayout,
@@ -17,6 +18,19 @@ from PySide6.QtWidgets import (
 
 ERROR_STYLE = "color: #b00020;"
 WARNING_STYLE = "color: #8a5300; background: #fff4d6; padding: 4px;"
+
+
+def confirm(parent, title: str, text: str, detail: str, action: str, *, refuse: str = "Không",
+            icon=QMessageBox.Warning, action_by_default: bool = False) -> bool:
+    """A question whose buttons name the answers; the safe answer is the default unless the
+    action is the one the situation calls for (restoring a damaged file)."""
+    box = QMessageBox(icon, title, text, parent=parent)
+    box.setInformativeText(detail)
+    yes = box.addButton(action, QMessageBox.AcceptRole)
+    no = box.addButton(refuse, QMessageBox.RejectRole)
+    box.setDefaultButton(yes if action_by_default else no)
+    box.exec()
+    return box.clickedButton() is yes
 
 
 class ErrorLabel(QLabel):
