@@ -130,6 +130,21 @@ def box_with(text: str):
     return lambda w: isinstance(w, QMessageBox) and text in w.text() + w.informativeText()
 
 
+def _opened(qtbot, data: Path):
+    """The data file opened as the program does, in a window the test closes with `_close`."""
+    controller = app_module.Controller(None)
+    controller.open(data, is_demo=False)
+    qtbot.addWidget(controller.window)
+    return controller
+
+
+def _close(controller) -> None:
+    """Close the window without its automatic backup, and the data file."""
+    controller.window.automatic_backups = False
+    controller.window.close()
+    controller.ctx.db.close()
+
+
 # ---------------------------------------------------------------- backups and restore
 
 def test_backup_of_an_open_file_then_restore(data, tmp_path, capsys):
@@ -321,10 +336,8 @@ def test_restore_dialog_replaces_the_data_and_reopens(qtbot, data, tmp_path, set
     raw = bytearray(damaged.read_bytes())
     raw[len(raw) // 2:len(raw) // 2 + 8000] = b"\x00" * 8000
     damaged.write_bytes(bytes(raw))
-    controller = app_module.Controller(None)
-    controller.open(data, is_demo=False)
+    controller = _opened(qtbot, data)
     first = controller.window
-    qtbot.addWidget(first)
     with controller.ctx.db.write() as s:
         registry.save_hamlet(s, HamletForm(name="Thôn Chưa Sao Lưu"))
 
@@ -358,17 +371,13 @@ def test_restore_dialog_replaces_the_data_and_reopens(qtbot, data, tmp_path, set
     assert "Thôn Chưa Sao Lưu" in _hamlets(kept) and str(kept) in modals.seen[-1]
     with controller.ctx.db.write() as s:  # the new window works on the restored file
         registry.save_hamlet(s, HamletForm(name="Thôn Sau Khôi Phục"))
-    controller.window.automatic_backups = False
-    controller.window.close()
-    controller.ctx.db.close()
+    _close(controller)
     assert "Thôn Sau Khôi Phục" in _hamlets(data)
 
 
 def test_restore_dialog_with_another_file_and_a_refusal(qtbot, data, tmp_path, settings, monkeypatch):
-    controller = app_module.Controller(None)
-    controller.open(data, is_demo=False)
+    controller = _opened(qtbot, data)
     first = controller.window
-    qtbot.addWidget(first)
     controller.window.automatic_backups = False
     before = _tables(data)
     foreign = tmp_path / "la.khbak"
@@ -393,9 +402,7 @@ def test_restore_dialog_with_another_file_and_a_refusal(qtbot, data, tmp_path, s
     assert _tables(data) == before and backups.list_backups(data) == []
     with controller.ctx.db.read():  # reopened and usable
         pass
-    controller.window.automatic_backups = False
-    controller.window.close()
-    controller.ctx.db.close()
+    _close(controller)
 
 
 def test_only_the_chairman_restores(qtbot, data, tmp_path):
@@ -553,9 +560,7 @@ def test_damaged_file_offers_the_newest_good_backup(qtbot, data, tmp_path, setti
     assert kept[100:] == damaged[100:] and kept[60:64] == (7).to_bytes(4, "big")
     assert str(next(backups.folder_for(data).glob("xa-hong-*.sqlite"))) in modals.seen[-1]
     assert cli.main(["check", "--db", str(data), "--full"]) == 0
-    controller.window.automatic_backups = False
-    controller.window.close()
-    controller.ctx.db.close()
+    _close(controller)
 
 
 def test_damaged_file_without_a_good_backup_is_left_alone(qtbot, data, settings):
@@ -585,9 +590,7 @@ def test_the_quick_check_runs_before_the_window_only_after_an_unclean_end(qtbot,
         qtbot.addWidget(controller.window)
         controller.background_check.join(30)
         assert controller.window.isVisible() and checked == [(data, True)]
-        controller.window.automatic_backups = False
-        controller.window.close()
-        controller.ctx.db.close()
+        _close(controller)
         assert not backups.ended_uncleanly(data)
     _end_uncleanly(data)
     checked.clear()
@@ -595,9 +598,7 @@ def test_the_quick_check_runs_before_the_window_only_after_an_unclean_end(qtbot,
     controller.open(data, is_demo=False)
     qtbot.addWidget(controller.window)
     assert checked == [(data, False)] and controller.background_check is None  # before, once
-    controller.window.automatic_backups = False
-    controller.window.close()
-    controller.ctx.db.close()
+    _close(controller)
     assert not backups.ended_uncleanly(data)
 
 
@@ -618,17 +619,13 @@ def test_damage_found_by_the_background_check_offers_the_backup(qtbot, data, set
     qtbot.addWidget(controller.window)
     assert _tables(data) == _tables(good)
     assert next(backups.folder_for(data).glob("xa-hong-*.sqlite")).read_bytes() == damaged
-    controller.window.automatic_backups = False
-    controller.window.close()
-    controller.ctx.db.close()
+    _close(controller)
 
 
 def test_damage_after_a_clean_end_is_caught_by_the_automatic_backup(qtbot, data, settings):
     good = _backup_at(data, backups.utcnow() - dt.timedelta(days=2))
-    controller = app_module.Controller(None)
-    controller.open(data, is_demo=False)
+    controller = _opened(qtbot, data)
     first = controller.window
-    qtbot.addWidget(first)
     controller.background_check.join(30)  # the check at open passed before the disk error
     damaged = _damage(data)  # a disk error while the file is open
     modals = Modals(qtbot, (box_with("bản sao lưu tự động không qua được bước kiểm tra"),
@@ -643,9 +640,7 @@ def test_damage_after_a_clean_end_is_caught_by_the_automatic_backup(qtbot, data,
     assert _tables(data) == _tables(good)
     assert next(backups.folder_for(data).glob("xa-hong-*.sqlite")).read_bytes() == damaged
     assert [b.path for b in backups.list_backups(data)] == [good]  # no backup of the damaged file
-    controller.window.automatic_backups = False
-    controller.window.close()
-    controller.ctx.db.close()
+    _close(controller)
 
 
 def test_damage_met_while_opening_after_a_clean_end_offers_the_backup(qtbot, data, settings, monkeypatch):
@@ -672,17 +667,13 @@ def test_damage_met_while_opening_after_a_clean_end_offers_the_backup(qtbot, dat
     modals.stop()
     qtbot.addWidget(controller.window)
     assert _tables(data) == _tables(good) and controller.window.isVisible()
-    controller.window.automatic_backups = False
-    controller.window.close()
-    controller.ctx.db.close()
+    _close(controller)
 
 
 def test_damage_met_while_working_offers_the_backup(qtbot, data, settings, monkeypatch):
     good = _backup_at(data, backups.utcnow() - dt.timedelta(days=2))
-    controller = app_module.Controller(None)
-    controller.open(data, is_demo=False)
+    controller = _opened(qtbot, data)
     first = controller.window
-    qtbot.addWidget(first)
     with controller.ctx.db.write() as s:
         registry.save_hamlet(s, HamletForm(name="Thôn Sau Bản Tốt"))
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
@@ -696,9 +687,7 @@ def test_damage_met_while_working_offers_the_backup(qtbot, data, settings, monke
     modals.stop()
     qtbot.addWidget(controller.window)
     assert _tables(data) == _tables(good) and "Thôn Sau Bản Tốt" not in _hamlets(data)
-    controller.window.automatic_backups = False
-    controller.window.close()
-    controller.ctx.db.close()
+    _close(controller)
 
 
 @pytest.mark.parametrize("kind", ["foreign", "newer", "text"])
